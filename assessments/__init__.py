@@ -1,0 +1,1 @@
+"""Assessments: turning hotspot results into decisions and documents."""

@@ -1,0 +1,1 @@
+"""Hotspot statistics: pure functions on frames and arrays (no I/O, no UI)."""

@@ -1,0 +1,142 @@
+"""Typed, documented defaults for the whole project, each overridable from the environment.
+
+Every setting is a field of :class:`Settings` with a ``doc`` in its metadata. The
+environment variable that overrides it is ``ATLAS_`` followed by the field name in upper
+case (``store`` -> ``ATLAS_STORE``). A test checks that every field is documented here
+and in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from layers._errors import SettingsError
+
+ENV_PREFIX = "ATLAS_"
+
+
+def _home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "safer-options-atlas"
+
+
+def _config_home() -> Path:
+    return Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "safer-options-atlas"
+
+
+def _doc(text: str, default: Any = None, factory: Any = None) -> Any:
+    if factory is not None:
+        return field(default_factory=factory, metadata={"doc": text})
+    return field(default=default, metadata={"doc": text})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings in force; build with :func:`load_settings`, never mutate."""
+
+    store: Path = _doc(
+        "Path of the embedded DuckDB store file. Kept outside the repository; the "
+        "folder is created on first use.",
+        factory=lambda: _home() / "atlas.duckdb",
+    )
+    secret_file: Path = _doc(
+        "File holding the pseudonymisation key (HMAC-SHA256) for person references. "
+        "Created with a random key on first use, readable by its owner only, outside the "
+        "repository. Rotating it means repeat episodes no longer link across the rotation.",
+        factory=lambda: _config_home() / "pseudonym.key",
+    )
+    rejected_dir: Path = _doc(
+        "Folder where the rejected rows of each import are written as CSV (row number, "
+        "reason, and the row with person references already pseudonymised).",
+        factory=lambda: _home() / "rejected",
+    )
+    boundaries_dir: Path = _doc(
+        "Folder of the boundary files the app ships (demo wards, ward-to-locality "
+        "mapping); the demo store is built from these.",
+        factory=lambda: Path(__file__).resolve().parent.parent / "data" / "boundaries",
+    )
+    static_dir: Path = _doc(
+        "Folder that Streamlit serves at /app/static; front-end assets (Leaflet and the "
+        "rest) are installed under its vendor/ folder by `make assets`.",
+        factory=lambda: Path(__file__).resolve().parent.parent / "static",
+    )
+    store_resolution: int = _doc(
+        "H3 resolution stored for every point (11, cells of about 25 m edge). Coarser "
+        "resolutions (6-10) are computed as parents of the stored cell.",
+        default=11,
+    )
+    min_resolution: int = _doc("Coarsest H3 resolution offered for counts.", default=6)
+    extent_buffer_m: float = _doc(
+        "Distance in metres beyond the loaded boundaries' extent within which points "
+        "are still accepted; points further out are rejected as outside the extent.",
+        default=2000.0,
+    )
+    lock_timeout_s: float = _doc(
+        "Seconds a store operation waits for another process's import to finish before "
+        "giving up with a clear message.",
+        default=120.0,
+    )
+    demo_seed: int = _doc("Seed of the demo data generator used by `make run`.", default=20261130)
+    default_resolution: int = _doc(
+        "H3 resolution the map starts at when the user has not chosen one.", default=8
+    )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment, then apply explicit overrides.
+
+    Parameters
+    ----------
+    **overrides
+        Field values that win over the environment (the command line's ``--store``).
+
+    Returns
+    -------
+    Settings
+        The settings in force.
+
+    Raises
+    ------
+    SettingsError
+        When an ``ATLAS_`` variable cannot be read as its field's type.
+    """
+    settings = Settings()
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for f in fields(Settings):
+        raw = os.environ.get(ENV_PREFIX + f.name.upper())
+        if raw is None or raw == "":
+            continue
+        try:
+            values[f.name] = _convert(raw, getattr(settings, f.name))
+        except ValueError:
+            problems.append(f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not a valid {f.type}")
+    if problems:
+        raise SettingsError("; ".join(problems) + ". Fix or unset these variables.")
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return replace(settings, **values)
+
+
+def _convert(raw: str, current: Any) -> Any:
+    if isinstance(current, Path):
+        return Path(raw).expanduser()
+    if isinstance(current, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(current, int):
+        return int(raw)
+    if isinstance(current, float):
+        return float(raw)
+    return raw
+
+
+def documented_settings() -> dict[str, str]:
+    """Return each setting's environment variable and its documentation.
+
+    Returns
+    -------
+    dict of str to str
+        ``{"ATLAS_STORE": "Path of the embedded ...", ...}``.
+    """
+    return {ENV_PREFIX + f.name.upper(): str(f.metadata.get("doc", "")) for f in fields(Settings)}
