@@ -19,11 +19,13 @@ ENV_PREFIX = "ATLAS_"
 
 
 def _home() -> Path:
-    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "safer-options-atlas"
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "safer-options-atlas"
 
 
 def _config_home() -> Path:
-    return Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "safer-options-atlas"
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "safer-options-atlas"
 
 
 def _doc(text: str, default: Any = None, factory: Any = None) -> Any:

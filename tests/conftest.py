@@ -13,12 +13,14 @@ SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 def shared_data() -> Path:
     """The real Bristol data folder beside the checkout; skip the test when absent."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real data not found at {SHARED_DATA} (../shared/data beside the checkout)")
+        pytest.skip(f"real data not found at {SHARED_DATA} (../shared beside the checkout)")
     return SHARED_DATA
 
 
 @pytest.fixture(autouse=True)
-def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_settings(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Point every ATLAS_ path at a fresh temporary folder, so no test touches a real store."""
     home = tmp_path_factory.mktemp("atlas_home")
     monkeypatch.setenv("ATLAS_STORE", str(home / "atlas.duckdb"))
