@@ -1,0 +1,153 @@
+"""Command line: ``python -m layers import|counts|demo|status``.
+
+Exit status: 0 when the command did its work (an import with rejected rows included),
+2 when a file or an argument was refused as a whole (the reason on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from layers import aggregate
+from layers import schema as S
+from layers._errors import AtlasError
+from layers.ingest import ImportReport, build_demo_store, import_files, open_store
+from layers.readers import parse_mapping
+from layers.settings import Settings, load_settings
+
+EXIT_OK = 0
+EXIT_REFUSED = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(store=args.store)
+        return int(args.run(args, settings))
+    except (AtlasError, ValueError, OSError) as error:
+        print(f"refused: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m layers", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    imp = commands.add_parser("import", help="import files of one layer into the store")
+    imp.add_argument("kind", choices=[k.value for k in S.Kind])
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument("--format", dest="fmt", choices=["police-uk", "csv", "geojson", "gpkg"])
+    imp.add_argument("--map", nargs="+", default=[], metavar="SRC=DST", help="file column -> layer column")
+    imp.add_argument("--level", choices=[lv.value for lv in S.Level], default="ward", help="for boundaries")
+    imp.add_argument("--json", action="store_true", help="print one JSON object")
+    imp.set_defaults(run=_run_import)
+
+    cnt = commands.add_parser("counts", help="print counts by area and period")
+    cnt.add_argument("--by", required=True, help="h3:RES (6-11), ward, locality or lsoa")
+    cnt.add_argument("--kind", nargs="+", default=["incidents"], choices=[k.value for k in S.EVENT_KINDS])
+    cnt.add_argument("--category", nargs="+", default=None)
+    cnt.add_argument("--flag", nargs="+", default=None, choices=list(S.FLAG_COLUMNS))
+    cnt.add_argument("--from", dest="date_from", metavar="YYYY-MM")
+    cnt.add_argument("--to", dest="date_to", metavar="YYYY-MM")
+    cnt.add_argument("--period", choices=list(aggregate.PERIODS), default="none")
+    cnt.add_argument("--format", dest="fmt", choices=["csv", "json"], default="csv")
+    cnt.set_defaults(run=_run_counts)
+
+    demo = commands.add_parser("demo", help="build the demo store (when it holds no data yet)")
+    demo.add_argument("--seed", type=int, default=None)
+    demo.add_argument("--scale", type=float, default=1.0, help="multiply the demo volumes")
+    demo.set_defaults(run=_run_demo)
+
+    status = commands.add_parser("status", help="what is loaded, date ranges, last imports")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(run=_run_status)
+
+    for sub in (imp, cnt, demo, status):
+        sub.add_argument("--store", type=Path, default=None, help="store file (default: ATLAS_STORE)")
+    return parser
+
+
+def _run_import(args: argparse.Namespace, settings: Settings) -> int:
+    report = import_files(
+        args.kind,
+        args.files,
+        settings=settings,
+        fmt=args.fmt,
+        mapping=parse_mapping(args.map) if args.map else None,
+        level=args.level,
+    )
+    if args.json:
+        print(json.dumps(report.as_dict()))
+    else:
+        print(_describe(report))
+    return EXIT_OK
+
+
+def _describe(report: ImportReport) -> str:
+    lines = [
+        f"{report.kind}: {', '.join(report.files)} ({report.rows_read:,} rows read)",
+        f"  imported:   {report.imported:,}",
+        f"  duplicates: {report.duplicates:,} (already in the store)",
+        f"  rejected:   {report.rejected:,}"
+        + (f" (rows and reasons in {report.rejected_path})" if report.rejected_path else ""),
+    ]
+    lines += [f"  note: {note}" for note in report.notes]
+    return "\n".join(lines)
+
+
+def _run_counts(args: argparse.Namespace, settings: Settings) -> int:
+    table = aggregate.counts(
+        open_store(settings),
+        by=args.by,
+        kinds=args.kind,
+        categories=args.category,
+        flags=args.flag,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        period=args.period,
+    )
+    if args.fmt == "json":
+        records = table.astype(object).where(table.notna(), None).to_dict("records")
+        print(json.dumps(records))
+    else:
+        table.to_csv(sys.stdout, index=False)
+    return EXIT_OK
+
+
+def _run_demo(args: argparse.Namespace, settings: Settings) -> int:
+    reports = build_demo_store(settings, seed=args.seed, scale=args.scale)
+    if not reports:
+        print(f"{settings.store} already holds data; nothing built")
+    for report in reports:
+        print(f"{report.kind}: {report.imported:,} imported")
+    return EXIT_OK
+
+
+def _run_status(args: argparse.Namespace, settings: Settings) -> int:
+    status: dict[str, Any] = open_store(settings).status()
+    if args.json:
+        print(json.dumps(status, default=str))
+        return EXIT_OK
+    print(f"store: {status['store']}")
+    for kind, layer in status["layers"].items():
+        span = f"{layer['from']} to {layer['to']}" if layer["from"] else ""
+        print(f"  {kind:<14}{layer['rows']:>10,} rows  {span}")
+    approx = " (shipped approximate demo wards)" if status["boundaries_approximate"] else ""
+    print(f"  boundaries: {status['boundaries']}{approx}")
+    print(f"  rejected rows kept: {status['rejected_rows']:,}")
+    for imp in status["last_imports"]:
+        print(
+            f"  {imp['finished_at'][:19]}  {imp['kind']:<13} {imp['files'][:60]}: "
+            f"{imp['imported']:,} imported, {imp['duplicates']:,} duplicates, {imp['rejected']:,} rejected"
+        )
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
