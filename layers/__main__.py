@@ -43,14 +43,20 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("kind", choices=[k.value for k in S.Kind])
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
     imp.add_argument("--format", dest="fmt", choices=["police-uk", "csv", "geojson", "gpkg"])
-    imp.add_argument("--map", nargs="+", default=[], metavar="SRC=DST", help="file column -> layer column")
-    imp.add_argument("--level", choices=[lv.value for lv in S.Level], default="ward", help="for boundaries")
+    imp.add_argument(
+        "--map", nargs="+", default=[], metavar="SRC=DST", help="file column -> layer column"
+    )
+    imp.add_argument(
+        "--level", choices=[lv.value for lv in S.Level], default="ward", help="for boundaries"
+    )
     imp.add_argument("--json", action="store_true", help="print one JSON object")
     imp.set_defaults(run=_run_import)
 
     cnt = commands.add_parser("counts", help="print counts by area and period")
     cnt.add_argument("--by", required=True, help="h3:RES (6-11), ward, locality or lsoa")
-    cnt.add_argument("--kind", nargs="+", default=["incidents"], choices=[k.value for k in S.EVENT_KINDS])
+    cnt.add_argument(
+        "--kind", nargs="+", default=["incidents"], choices=[k.value for k in S.EVENT_KINDS]
+    )
     cnt.add_argument("--category", nargs="+", default=None)
     cnt.add_argument("--flag", nargs="+", default=None, choices=list(S.FLAG_COLUMNS))
     cnt.add_argument("--from", dest="date_from", metavar="YYYY-MM")
@@ -69,7 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     status.set_defaults(run=_run_status)
 
     for sub in (imp, cnt, demo, status):
-        sub.add_argument("--store", type=Path, default=None, help="store file (default: ATLAS_STORE)")
+        sub.add_argument(
+            "--store", type=Path, default=None, help="store file (default: ATLAS_STORE)"
+        )
     return parser
 
 
@@ -144,7 +152,8 @@ def _run_status(args: argparse.Namespace, settings: Settings) -> int:
     for imp in status["last_imports"]:
         print(
             f"  {imp['finished_at'][:19]}  {imp['kind']:<13} {imp['files'][:60]}: "
-            f"{imp['imported']:,} imported, {imp['duplicates']:,} duplicates, {imp['rejected']:,} rejected"
+            f"{imp['imported']:,} imported, {imp['duplicates']:,} duplicates, "
+            f"{imp['rejected']:,} rejected"
         )
     return EXIT_OK
 

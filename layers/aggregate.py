@@ -24,7 +24,12 @@ PERIODS: tuple[str, ...] = ("none", "month", "quarter", "year")
 AREA_UNITS: tuple[str, ...] = ("h3:RES", "ward", "locality", "lsoa")
 """Area units counts can be made for (``h3:8`` is H3 resolution 8)."""
 
-COUNT_COLUMNS: dict[str, str] = {"area_code": "str", "area_name": "str", "period": "str", "count": "int64"}
+COUNT_COLUMNS: dict[str, str] = {
+    "area_code": "str",
+    "area_name": "str",
+    "period": "str",
+    "count": "int64",
+}
 """Columns and dtypes of a count table."""
 
 _PERIOD_SQL = {
@@ -115,7 +120,10 @@ def _validate(
     bad_flags = sorted(set(flags or ()) - set(S.FLAG_COLUMNS))
     if bad_flags:
         problems.append(f"flags={bad_flags!r} unknown: choose from {', '.join(S.FLAG_COLUMNS)}")
-    start, end = _parse_month(date_from, "date_from", problems), _parse_month(date_to, "date_to", problems)
+    start, end = (
+        _parse_month(date_from, "date_from", problems),
+        _parse_month(date_to, "date_to", problems),
+    )
     if start and end and start > end:
         problems.append(f"date_from {date_from} is after date_to {date_to}: swap them")
     if period not in PERIODS:
@@ -196,9 +204,13 @@ def _areas(store: Store, query: CountQuery, observed: pd.DataFrame) -> pd.DataFr
     if query.unit == "h3":
         cover = store.query("SELECT h3_cell FROM coverage WHERE resolution = ?", [query.resolution])
         cells = pd.unique(pd.concat([cover["h3_cell"], pd.Series(seen, dtype="UInt64")]).dropna())
-        return pd.DataFrame({"area": cells, "area_name": pd.Series(None, index=range(len(cells)), dtype="str")})
+        return pd.DataFrame(
+            {"area": cells, "area_name": pd.Series(None, index=range(len(cells)), dtype="str")}
+        )
     level = {"ward": S.Level.WARD, "locality": S.Level.LOCALITY, "lsoa": S.Level.LSOA}[query.unit]
-    known = store.query("SELECT code AS area, name AS area_name FROM boundaries WHERE level = ?", [level.value])
+    known = store.query(
+        "SELECT code AS area, name AS area_name FROM boundaries WHERE level = ?", [level.value]
+    )
     extra = pd.DataFrame({"area": sorted(set(seen) - set(known["area"]))})
     return pd.concat([known, extra], ignore_index=True)
 

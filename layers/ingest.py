@@ -1,4 +1,4 @@
-"""Imports: read a file, index its points (H3 cell, ward, locality, LSOA), store it in one transaction.
+"""Imports: read a file, index its points (H3 cell, ward, locality, LSOA), store it atomically.
 
 The whole file is read and checked before anything is written; valid rows then go into
 the store in one transaction, keyed by their stable id, so importing the same file twice
@@ -155,7 +155,9 @@ def import_result(
     """
     import_id = uuid.uuid4().hex[:12]
     started = datetime.now(UTC).replace(tzinfo=None)
-    indexed = index_points(result.valid, kind=result.kind, areas=areas, resolution=settings.store_resolution)
+    indexed = index_points(
+        result.valid, kind=result.kind, areas=areas, resolution=settings.store_resolution
+    )
     outside = _outside_count(indexed, result.kind)
     content_hash = _combined_hash(result.sources)
     with store.transaction() as writer:
@@ -204,7 +206,9 @@ def index_points(
     out[S.WARD] = lookup[S.WARD].to_numpy()
     out[S.LOCALITY] = lookup[S.LOCALITY].to_numpy()
     if S.LSOA in lookup.columns:
-        given = out[S.LSOA] if S.LSOA in out.columns else pd.Series(None, index=out.index, dtype="str")
+        given = (
+            out[S.LSOA] if S.LSOA in out.columns else pd.Series(None, index=out.index, dtype="str")
+        )
         out[S.LSOA] = given.fillna(pd.Series(lookup[S.LSOA].to_numpy(), index=out.index))
     _areas_from_codes(out, areas)
     return S.conform(out, kind, stored=True)
@@ -257,10 +261,14 @@ def import_boundaries(
     areas = B.read_boundaries(path, mapping=mapping, level=level)
     notes = list(areas.attrs.get("notes", []))
     if level == S.Level.WARD:
-        areas = B.with_localities(areas, B.read_localities(settings.boundaries_dir / "localities.csv"))
+        areas = B.with_localities(
+            areas, B.read_localities(settings.boundaries_dir / "localities.csv")
+        )
         notes += list(areas.attrs.get("notes", []))
     source = SourceFile(name=path.name, sha256=_file_hash(path), rows_read=len(areas))
-    return _store_boundaries(areas, level=level, source=source, settings=settings, approximate=False, notes=notes)
+    return _store_boundaries(
+        areas, level=level, source=source, settings=settings, approximate=False, notes=notes
+    )
 
 
 def _store_boundaries(
@@ -280,7 +288,9 @@ def _store_boundaries(
         writer.replace_boundaries(level, B.boundaries_to_frame(areas), import_id=import_id)
         if level == S.Level.WARD:
             writer.replace_boundaries(
-                S.Level.LOCALITY, B.boundaries_to_frame(B.localities_from_wards(areas)), import_id=import_id
+                S.Level.LOCALITY,
+                B.boundaries_to_frame(B.localities_from_wards(areas)),
+                import_id=import_id,
             )
             writer.replace_coverage(_coverage(areas, settings))
             writer.set_meta("boundaries_approximate", "true" if approximate else "false")
@@ -323,13 +333,17 @@ def _coverage(wards: gpd.GeoDataFrame, settings: Settings) -> dict[int, np.ndarr
     }
 
 
-def _ensure_study_area(writer: Writer, areas: StudyAreas, settings: Settings, import_id: str) -> None:
+def _ensure_study_area(
+    writer: Writer, areas: StudyAreas, settings: Settings, import_id: str
+) -> None:
     """Store the demo wards (marked approximate) when an import finds no wards loaded."""
     if areas.stored:
         return
     writer.replace_boundaries(S.Level.WARD, B.boundaries_to_frame(areas.wards), import_id=import_id)
     writer.replace_boundaries(
-        S.Level.LOCALITY, B.boundaries_to_frame(B.localities_from_wards(areas.wards)), import_id=import_id
+        S.Level.LOCALITY,
+        B.boundaries_to_frame(B.localities_from_wards(areas.wards)),
+        import_id=import_id,
     )
     writer.replace_coverage(_coverage(areas.wards, settings))
     writer.set_meta("boundaries_approximate", "true" if areas.approximate else "false")
@@ -396,7 +410,9 @@ def _log_record(report: ImportReport, content_hash: str, started: datetime) -> d
     }
 
 
-def build_demo_store(settings: Settings, *, seed: int | None = None, scale: float = 1.0) -> list[ImportReport]:
+def build_demo_store(
+    settings: Settings, *, seed: int | None = None, scale: float = 1.0
+) -> list[ImportReport]:
     """Build the demo store at ``settings.store``: shipped demo wards and generated layers.
 
     Does nothing when the store already holds event data.
@@ -422,11 +438,17 @@ def build_demo_store(settings: Settings, *, seed: int | None = None, scale: floa
         return []
     wards = B.demo_wards(settings.boundaries_dir)
     source = SourceFile(name="demo_wards", sha256=f"demo-wards-{len(wards)}", rows_read=len(wards))
-    reports = [_store_boundaries(wards, level=S.Level.WARD, source=source, settings=settings, approximate=True)]
+    reports = [
+        _store_boundaries(
+            wards, level=S.Level.WARD, source=source, settings=settings, approximate=True
+        )
+    ]
     demo = demo_data(wards, seed=settings.demo_seed if seed is None else seed, scale=scale)
     areas = study_areas(store, settings)
     for kind, frame in demo.layers.items():
-        sha = hashlib.sha256(pd.util.hash_pandas_object(frame[S.EVENT_ID]).to_numpy().tobytes()).hexdigest()
+        sha = hashlib.sha256(
+            pd.util.hash_pandas_object(frame[S.EVENT_ID]).to_numpy().tobytes()
+        ).hexdigest()
         result = ReadResult(
             kind=kind,
             valid=frame,

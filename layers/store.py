@@ -208,7 +208,9 @@ class Store:
 
     def date_range(self, kinds: Sequence[S.Kind | str] = S.EVENT_KINDS) -> tuple[date, date] | None:
         """Return the first and last period start of event data, or None when empty."""
-        union = " UNION ALL ".join(f"SELECT min(date) lo, max(date) hi FROM {S.Kind(k)}" for k in kinds)
+        union = " UNION ALL ".join(
+            f"SELECT min(date) lo, max(date) hi FROM {S.Kind(k)}" for k in kinds
+        )
         row = self.query(f"SELECT min(lo), max(hi) FROM ({union})").iloc[0]
         if pd.isna(row.iloc[0]):
             return None
@@ -285,7 +287,9 @@ class Writer:
         duplicates = int(already[0]) if already else 0
         return len(rows) - duplicates, duplicates
 
-    def add_rejected(self, kind: S.Kind, frame: pd.DataFrame, *, import_id: str, hashes: dict[str, str]) -> int:
+    def add_rejected(
+        self, kind: S.Kind, frame: pd.DataFrame, *, import_id: str, hashes: dict[str, str]
+    ) -> int:
         """Keep rejected rows (once per file content and row number); return how many were new."""
         if frame.empty:
             return 0
@@ -298,7 +302,8 @@ class Writer:
             before = self._count("rejected")
             self._con.execute(
                 "INSERT INTO rejected SELECT * FROM _rejected r ANTI JOIN rejected t "
-                "ON r.kind = t.kind AND r.content_hash = t.content_hash AND r.row_number = t.row_number"
+                "ON r.kind = t.kind AND r.content_hash = t.content_hash "
+                "AND r.row_number = t.row_number"
             )
         finally:
             self._con.unregister("_rejected")
@@ -319,7 +324,9 @@ class Writer:
         """Replace the H3 cells that cover the study area, per resolution."""
         self._con.execute("DELETE FROM coverage")
         for resolution, cells in cells_by_resolution.items():
-            frame = pd.DataFrame({"resolution": resolution, "h3_cell": pd.array(cells, dtype="UInt64")})
+            frame = pd.DataFrame(
+                {"resolution": resolution, "h3_cell": pd.array(cells, dtype="UInt64")}
+            )
             self._con.register("_cov", frame)
             try:
                 self._con.execute("INSERT INTO coverage SELECT resolution, h3_cell FROM _cov")
@@ -353,7 +360,8 @@ class Writer:
     def imported_before(self, kind: S.Kind, content_hash: str) -> bool:
         """Return whether files with this combined content hash were imported before."""
         row = self._con.execute(
-            "SELECT count(*) FROM imports WHERE kind = ? AND content_hash = ?", [kind.value, content_hash]
+            "SELECT count(*) FROM imports WHERE kind = ? AND content_hash = ?",
+            [kind.value, content_hash],
         ).fetchone()
         return bool(row and row[0])
 

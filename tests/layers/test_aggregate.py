@@ -35,12 +35,18 @@ def events() -> pd.DataFrame:
         {
             S.EVENT_ID: [f"e{i}" for i in range(n)],
             S.KIND: kinds,
-            S.DATE: pd.to_datetime(rng.choice(pd.date_range("2020-01-01", "2021-06-01", freq="MS"), n)),
+            S.DATE: pd.to_datetime(
+                rng.choice(pd.date_range("2020-01-01", "2021-06-01", freq="MS"), n)
+            ),
             S.DATE_PRECISION: "month",
             S.LON: lon,
             S.LAT: lat,
-            S.CATEGORY: np.where(kinds == "knife", "Knife injury", rng.choice(["Robbery", "Drugs"], n)),
-            S.H3_CELL: [h3.str_to_int(h3.latlng_to_cell(y, x, 11)) for x, y in zip(lon, lat, strict=True)],
+            S.CATEGORY: np.where(
+                kinds == "knife", "Knife injury", rng.choice(["Robbery", "Drugs"], n)
+            ),
+            S.H3_CELL: [
+                h3.str_to_int(h3.latlng_to_cell(y, x, 11)) for x, y in zip(lon, lat, strict=True)
+            ],
             S.WARD: rng.choice(["W1", "W2"], n),
             S.KNIFE_ENABLED: rng.random(n) < 0.3,
         }
@@ -67,17 +73,30 @@ def store(tmp_path: Path, events: pd.DataFrame) -> Store:
     return store
 
 
-def test_counts_by_ward_and_month_match_a_groupby_with_zeros(store: Store, events: pd.DataFrame) -> None:
-    table = counts(store, by="ward", kinds=["incidents"], period="month", date_from="2020-01", date_to="2021-06")
+def test_counts_by_ward_and_month_match_a_groupby_with_zeros(
+    store: Store, events: pd.DataFrame
+) -> None:
+    table = counts(
+        store,
+        by="ward",
+        kinds=["incidents"],
+        period="month",
+        date_from="2020-01",
+        date_to="2021-06",
+    )
     inc = events[events[S.KIND] == "incidents"]
     expected = inc.groupby([S.WARD, inc[S.DATE].dt.strftime("%Y-%m")]).size()
     got = table.set_index(["area_code", "period"])["count"]
     assert len(table) == 3 * 18  # every ward x every month
     assert (got.loc["W3"] == 0).all()
     nonzero = got[got > 0]
-    pd.testing.assert_series_equal(nonzero.sort_index(), expected.sort_index(), check_names=False, check_dtype=False)
+    pd.testing.assert_series_equal(
+        nonzero.sort_index(), expected.sort_index(), check_names=False, check_dtype=False
+    )
     assert dict(zip(table["area_code"], table["area_name"], strict=False))["W2"] == "Cabot"
-    assert table.dtypes.astype(str).to_dict() == {k: ("str" if v == "str" else v) for k, v in COUNT_COLUMNS.items()}
+    assert table.dtypes.astype(str).to_dict() == {
+        k: ("str" if v == "str" else v) for k, v in COUNT_COLUMNS.items()
+    }
 
 
 def test_counts_by_h3_parent_match_h3_cell_to_parent(store: Store, events: pd.DataFrame) -> None:
@@ -92,7 +111,12 @@ def test_counts_by_h3_parent_match_h3_cell_to_parent(store: Store, events: pd.Da
 
 def test_filters_by_category_flag_and_dates(store: Store, events: pd.DataFrame) -> None:
     table = counts(
-        store, by="locality", categories=["Robbery"], flags=["knife_enabled"], date_from="2021-01", period="quarter"
+        store,
+        by="locality",
+        categories=["Robbery"],
+        flags=["knife_enabled"],
+        date_from="2021-01",
+        period="quarter",
     )
     inc = events[
         (events[S.KIND] == "incidents")

@@ -55,7 +55,9 @@ def test_add_events_skips_ids_already_stored(tmp_path: Path) -> None:
     assert _count(store) == 3
     stored = store.query("SELECT * FROM incidents ORDER BY event_id")
     assert list(stored[S.EVENT_ID]) == ["a", "b", "c"]
-    assert list(stored.columns) == list(S.LAYER_COLUMNS[S.Kind.INCIDENTS] | S.STORED_EXTRA[S.Kind.INCIDENTS])
+    assert list(stored.columns) == list(
+        S.LAYER_COLUMNS[S.Kind.INCIDENTS] | S.STORED_EXTRA[S.Kind.INCIDENTS]
+    )
 
 
 def test_failed_transaction_leaves_the_store_as_it_was(tmp_path: Path) -> None:
@@ -88,7 +90,9 @@ def test_a_second_process_writes_while_a_reader_holds_a_connection(tmp_path: Pat
                 w.add_events(S.Kind.INCIDENTS, _incidents(["b", "c"]))
             """
         )
-        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0, done.stderr
         assert held.execute("SELECT count(*) FROM incidents").fetchone() == (1,)  # its snapshot
     finally:
@@ -112,7 +116,10 @@ def test_a_write_waits_for_the_lock_then_reports_busy(tmp_path: Path) -> None:
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        with pytest.raises(StoreBusy, match="busy with another import"), Store(path, lock_timeout_s=0.3).transaction():
+        with (
+            pytest.raises(StoreBusy, match="busy with another import"),
+            Store(path, lock_timeout_s=0.3).transaction(),
+        ):
             pass
         assert Store(path).status()["layers"]["incidents"]["rows"] == 0  # reading still works
     finally:
