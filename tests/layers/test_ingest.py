@@ -1,5 +1,6 @@
-"""Imports end to end: real police.uk data against independent counts, idempotence,
-atomicity, concurrency with a reader, pseudonymisation, the command line.
+"""Imports end to end: real data against independent counts, idempotence, atomicity, and more.
+
+Also: concurrency with a reader, pseudonymisation, the command line.
 """
 
 from __future__ import annotations

@@ -65,9 +65,14 @@ def test_failed_transaction_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     with store.transaction() as w:
         w.add_events(S.Kind.INCIDENTS, _incidents(["a"]))
     before = (store.version(), (tmp_path / "s.duckdb").read_bytes())
-    with pytest.raises(RuntimeError, match="boom"), store.transaction() as w:
-        w.add_events(S.Kind.INCIDENTS, _incidents(["b", "c"]))
-        raise RuntimeError("boom")
+
+    def failing_import() -> None:
+        with store.transaction() as w:
+            w.add_events(S.Kind.INCIDENTS, _incidents(["b", "c"]))
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        failing_import()
     assert (store.version(), (tmp_path / "s.duckdb").read_bytes()) == before
     assert _count(store) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.duckdb", "s.duckdb.lock"]
@@ -107,15 +112,18 @@ def test_a_write_waits_for_the_lock_then_reports_busy(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import fcntl,sys,time; h=open(sys.argv[1],'a+'); fcntl.flock(h,fcntl.LOCK_EX); "
-            "print('locked',flush=True); time.sleep(30)",
+            (
+                "import fcntl,sys,time; h=open(sys.argv[1],'a+'); fcntl.flock(h,fcntl.LOCK_EX); "
+                "print('locked',flush=True); time.sleep(30)"
+            ),
             str(path) + ".lock",
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
         with (
             pytest.raises(StoreBusy, match="busy with another import"),
             Store(path, lock_timeout_s=0.3).transaction(),
