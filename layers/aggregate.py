@@ -7,6 +7,8 @@ loaded LSOA) and every period of the date range, with 0 where nothing happened.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -38,6 +40,7 @@ _PERIOD_SQL = {
     "quarter": "CAST(year(date) AS VARCHAR) || 'Q' || CAST(quarter(date) AS VARCHAR)",
     "year": "CAST(year(date) AS VARCHAR)",
 }
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
 _AREA_COLUMN = {"ward": S.WARD, "locality": S.LOCALITY, "lsoa": S.LSOA}
 
 
@@ -155,11 +158,11 @@ def _parse_unit(by: str, problems: list[str]) -> tuple[str, int | None]:
 def _parse_month(text: str | None, name: str, problems: list[str]) -> date | None:
     if text is None:
         return None
-    try:
-        return pd.Period(str(text), freq="M").start_time.date()
-    except ValueError:
+    match = _MONTH.fullmatch(str(text).strip())
+    if match is None or not 1 <= int(match.group(2)) <= 12:
         problems.append(f"{name}={text!r} is not a month: write it as YYYY-MM, e.g. 2021-03")
         return None
+    return date(int(match.group(1)), int(match.group(2)), 1)
 
 
 def _observed(store: Store, query: CountQuery) -> pd.DataFrame:
@@ -175,7 +178,9 @@ def _observed(store: Store, query: CountQuery) -> pd.DataFrame:
         for kind in query.kinds
     )
     sql = f"SELECT area, period, count(*) AS n FROM ({union}) GROUP BY ALL"
-    return store.query(sql, params * len(query.kinds))
+    observed = store.query(sql, params * len(query.kinds))
+    area_dtype = "UInt64" if query.unit == "h3" else "str"
+    return observed.astype({"area": area_dtype, "period": "str", "n": "int64"})
 
 
 def _where(query: CountQuery) -> tuple[str, list[object]]:
@@ -210,8 +215,8 @@ def _areas(store: Store, query: CountQuery, observed: pd.DataFrame) -> pd.DataFr
     level = {"ward": S.Level.WARD, "locality": S.Level.LOCALITY, "lsoa": S.Level.LSOA}[query.unit]
     known = store.query(
         "SELECT code AS area, name AS area_name FROM boundaries WHERE level = ?", [level.value]
-    )
-    extra = pd.DataFrame({"area": sorted(set(seen) - set(known["area"]))})
+    ).astype("str")
+    extra = pd.DataFrame({"area": sorted(set(seen) - set(known["area"]))}, dtype="str")
     return pd.concat([known, extra], ignore_index=True)
 
 
@@ -233,7 +238,7 @@ def _periods(store: Store, query: CountQuery) -> list[str]:
 
 
 def _fill_zeros(observed: pd.DataFrame, areas: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
-    grid_frame = areas.merge(pd.DataFrame({"period": periods}), how="cross")
+    grid_frame = areas.merge(pd.DataFrame({"period": pd.Series(periods, dtype="str")}), how="cross")
     located = observed.dropna(subset=["area"])
     merged = grid_frame.merge(located, on=["area", "period"], how="left")
     merged["count"] = merged.pop("n").fillna(0).astype("int64")
