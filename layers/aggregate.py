@@ -184,7 +184,8 @@ def _observed(store: Store, query: CountQuery) -> pd.DataFrame:
 
 
 def _where(query: CountQuery) -> tuple[str, list[object]]:
-    clauses, params = ["date IS NOT NULL"], []
+    clauses: list[str] = ["date IS NOT NULL"]
+    params: list[object] = []
     if query.date_from:
         clauses.append("date >= ?")
         params.append(query.date_from)
