@@ -300,3 +300,64 @@ def test_cli_json_report_and_counts(
     assert {r["period"] for r in rows} == {"2021-03"}
     assert main(["status", *store_arg]) == 0
     assert "incidents" in capsys.readouterr().out
+
+
+# --- areas --------------------------------------------------------------------------------
+
+
+def test_points_outside_every_ward_are_kept_and_reported(tmp_path: Path) -> None:
+    from layers.boundaries import demo_wards
+
+    settings = _settings(tmp_path)
+    union = demo_wards(settings.boundaries_dir).union_all()
+    minx, miny, maxx, maxy = union.bounds
+    corners = [(minx, miny), (minx, maxy), (maxx, miny), (maxx, maxy)]
+    outside = next(
+        (x, y) for x, y in corners if not union.contains(gpd.points_from_xy([x], [y])[0])
+    )
+    rows = [_row("in1"), _row("out1", lon=f"{outside[0]:.5f}", lat=f"{outside[1]:.5f}")]
+    report = import_files(
+        "incidents", [_police_csv(tmp_path / "edge.csv", rows)], settings=settings
+    )
+    assert (report.imported, report.outside_wards) == (2, 1)
+    assert any("outside every ward" in note for note in report.notes)
+    assert any("approximate demo wards" in note for note in report.notes)
+    by_ward = counts(Store(settings.store), by="ward")
+    assert by_ward["count"].sum() == 1
+    assert by_ward.attrs["unassigned"] == 1
+
+
+@pytest.mark.realdata
+def test_lsoa_boundaries_give_every_lsoa_a_row_and_locate_points_without_a_code(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    settings = _settings(tmp_path)
+    lsoa_file = shared_data / "boundaries" / "bristol_lsoa_2011_ukgeojson.geojson"
+    frame = pd.DataFrame(
+        {
+            "id": ["k1", "k2"],
+            "date": ["2021-03-05", "2021-04-09"],
+            "lon": [-2.59, -2.56],
+            "lat": [51.455, 51.46],
+        }
+    )
+    frame.to_csv(tmp_path / "knife.csv", index=False)
+    assert import_files("knife", [tmp_path / "knife.csv"], settings=settings).imported == 2
+    report = import_files(
+        "boundaries",
+        [lsoa_file],
+        settings=settings,
+        level="lsoa",
+        mapping={"LSOA11CD": "code", "LSOA11NM": "name"},
+    )
+    assert report.imported == 263
+    table = counts(Store(settings.store), by="lsoa", kinds=["knife"])
+    assert len(table) == 263
+    assert table["count"].sum() == 2
+    lsoas = gpd.read_file(lsoa_file)
+    points = gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=4326
+    )
+    expected = gpd.sjoin(points, lsoas, predicate="within")["LSOA11CD"].value_counts()
+    got = table.set_index("area_code")["count"]
+    assert got[got > 0].sort_index().to_dict() == expected.sort_index().to_dict()
