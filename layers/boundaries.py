@@ -1,0 +1,561 @@
+"""Areas (wards, localities, LSOAs): read boundary files, store them, assign points to them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import ArrayLike
+
+from layers._errors import FileRefused, SchemaError
+from layers.grid import unique_points
+from layers.schema import (
+    CODE,
+    CRS_MEASURE,
+    CRS_STORE,
+    GEOMETRY_WKT,
+    LEVEL,
+    LOCALITY,
+    NAME,
+    PARENT_CODE,
+    WARD,
+    Extent,
+    Kind,
+    Level,
+    conform,
+)
+from layers.settings import load_settings
+
+LOCALITY_NAMES: tuple[str, ...] = ("North", "East Central", "South")
+"""Bristol City Council's three localities, the allowed values of a locality."""
+
+_WARD_NAME = "ward_name"  # column of the ward -> locality CSV (not yet in layers.schema)
+_NOTES = "notes"  # key of ``attrs`` holding what was repaired, merged or left unmatched
+_GEOMETRY = "geometry"
+_TARGETS = (CODE, NAME, PARENT_CODE)
+_OUTPUT = [CODE, NAME, LEVEL, PARENT_CODE]
+_POLYGONAL = ("Polygon", "MultiPolygon")
+_SUFFIXES = (".geojson", ".json", ".shp", ".zip", ".gpkg")
+_DEMO_FILE = "demo_wards_bristol_approx.geojson"
+_LOCALITIES_FILE = "localities.csv"
+
+
+def read_boundaries(
+    path: str | Path,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    level: Level | str = Level.WARD,
+    parent_file: str | Path | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a boundary file (GeoJSON, Shapefile .shp or .zip, GeoPackage) into areas.
+
+    Invalid polygons are repaired with ``shapely.make_valid`` (polygonal part kept) and
+    features sharing a code are dissolved into one; both are reported in
+    ``attrs["notes"]`` (a list of str), as is a CRS guessed for a file without one.
+
+    Parameters
+    ----------
+    path
+        The boundary file.
+    mapping
+        The file's field names mapped to ``"code"``, ``"name"`` and optionally
+        ``"parent_code"``, e.g. ``{"ward_id": "code", "ward_name": "name"}``.
+    level
+        Area level of every feature (``"ward"``, ``"locality"``, ``"lsoa"``).
+    parent_file
+        For wards, the ward -> locality CSV (see :func:`read_localities`); for other
+        levels, a CSV lookup whose fields, renamed by ``mapping``, give code and parent_code.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns code, name, level, parent_code (str) and geometry (Polygon or
+        MultiPolygon), EPSG:4326, one row per code, sorted by code.
+
+    Raises
+    ------
+    FileRefused
+        When the file cannot be read, lacks code / name, has no polygons or blank codes.
+    """
+    level_ = _check_read_arguments(mapping, level)
+    path = Path(path)
+    raw = _read_layer(path)
+    frame = _apply_mapping(raw, mapping or {})
+    frame, repaired = _polygonal_parts(frame)
+    problems = _field_problems(raw, frame, mapping or {}, parent_file)
+    _refuse(path, problems + _geometry_problems(frame) + _code_problems(frame))
+    notes = _repair_notes(frame, repaired)
+    areas = _dissolve_codes(_to_store_crs(frame, path, notes), notes)
+    areas = _tidy(areas, level_, notes)
+    if parent_file is not None:
+        areas = _attach_parents(areas, Path(parent_file), level_, mapping or {})
+    areas.attrs[_NOTES] = notes + [n for n in areas.attrs.get(_NOTES, []) if n not in notes]
+    return areas
+
+
+def boundaries_to_frame(areas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Return areas as a boundaries layer frame for storing (geometry as full-precision WKT).
+
+    Parameters
+    ----------
+    areas
+        Areas with code, name and optionally level and parent_code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns of ``LAYER_COLUMNS[Kind.BOUNDARIES]``: code, name, level, parent_code,
+        geometry_wkt (EPSG:4326).
+    """
+    _raise(_areas_problems(areas, columns=(CODE, NAME)))
+    geometry = areas.geometry.to_crs(CRS_STORE).to_numpy()
+    frame = pd.DataFrame({c: areas[c] for c in _OUTPUT if c in areas.columns})
+    frame[GEOMETRY_WKT] = shapely.to_wkt(geometry, rounding_precision=-1)
+    return conform(frame, Kind.BOUNDARIES)
+
+
+def frame_to_boundaries(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Return the areas of a stored boundaries frame (the inverse of :func:`boundaries_to_frame`).
+
+    Parameters
+    ----------
+    frame
+        A frame with the columns of ``LAYER_COLUMNS[Kind.BOUNDARIES]``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns code, name, level, parent_code, geometry; EPSG:4326.
+    """
+    missing = [c for c in (CODE, NAME, GEOMETRY_WKT) if c not in frame.columns]
+    _raise([f"frame lacks the columns {missing}"] if missing else [])
+    table = conform(frame, Kind.BOUNDARIES)
+    geometry = shapely.from_wkt(table[GEOMETRY_WKT].to_numpy(dtype=object), on_invalid="ignore")
+    bad = table.loc[pd.isna(geometry) & table[GEOMETRY_WKT].notna(), CODE].tolist()
+    _raise([f"frame has unreadable geometry_wkt for codes {bad[:5]}"] if bad else [])
+    return gpd.GeoDataFrame(table[_OUTPUT], geometry=list(geometry), crs=CRS_STORE)
+
+
+def read_localities(path: str | Path) -> pd.DataFrame:
+    """Read the editable ward -> locality CSV (columns ward_code, ward_name, locality).
+
+    Parameters
+    ----------
+    path
+        The CSV file. Locality names are matched ignoring case and extra spaces.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ward_code, ward_name, locality (str); locality is one of
+        :data:`LOCALITY_NAMES` as spelt there.
+
+    Raises
+    ------
+    FileRefused
+        When a column is missing, a locality is unknown, a row has neither code nor name,
+        or a ward code is listed twice.
+    """
+    path = Path(path)
+    table = _read_csv(path)
+    missing = [c for c in (WARD, _WARD_NAME, LOCALITY) if c not in table.columns]
+    if missing:
+        _refuse(path, [f"the columns {missing} are missing (found {list(table.columns)})"])
+    table = table[[WARD, _WARD_NAME, LOCALITY]].apply(lambda s: s.str.strip())
+    canonical = {_squash(n): n for n in LOCALITY_NAMES}
+    locality = table[LOCALITY].map(lambda v: canonical.get(_squash(v)))
+    _refuse(path, _locality_problems(table, locality))
+    return table.assign(**{LOCALITY: locality.astype("str")}).reset_index(drop=True)
+
+
+def with_localities(wards: gpd.GeoDataFrame, localities: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Return the wards with parent_code set to their locality.
+
+    A ward is matched by code, else by name ignoring case, spacing and "&" vs "and".
+    Unmatched wards keep a missing parent_code and are listed in ``attrs["notes"]``.
+
+    Parameters
+    ----------
+    wards
+        Ward areas (code, name, geometry).
+    localities
+        The table of :func:`read_localities`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``wards`` with parent_code filled in.
+    """
+    _raise(_areas_problems(wards, columns=(CODE, NAME)) + _table_problems(localities))
+    by_code = localities[localities[WARD] != ""].set_index(WARD)[LOCALITY]
+    by_name = localities.set_index(_normal_name(localities[_WARD_NAME]))[LOCALITY]
+    from_code = wards[CODE].map(by_code.to_dict())
+    from_name = _normal_name(wards[NAME]).map(by_name.to_dict())
+    out = wards.copy()
+    out[PARENT_CODE] = from_code.fillna(from_name).astype("str")
+    notes = _locality_notes(wards, localities, from_code, from_name)
+    out.attrs[_NOTES] = [*wards.attrs.get(_NOTES, []), *notes]
+    return out
+
+
+def localities_from_wards(wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Dissolve wards by their parent_code into locality areas.
+
+    Parameters
+    ----------
+    wards
+        Ward areas whose parent_code is a locality name.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns code, name (both the locality name), level ("locality"), parent_code
+        (missing) and geometry; EPSG:4326; sorted by code. Wards without a locality are
+        left out and listed in ``attrs["notes"]``.
+    """
+    _raise(_areas_problems(wards, columns=(CODE, PARENT_CODE)))
+    has = wards[PARENT_CODE].notna()
+    parts = wards.loc[has, [PARENT_CODE, _GEOMETRY]].to_crs(CRS_STORE)
+    geometry = parts.groupby(PARENT_CODE, sort=True)[_GEOMETRY].agg(shapely.union_all)
+    names = pd.Series(geometry.index, dtype="str")
+    out = gpd.GeoDataFrame(
+        {CODE: names, NAME: names, LEVEL: str(Level.LOCALITY), PARENT_CODE: pd.NA},
+        geometry=list(geometry.to_numpy()),
+        crs=CRS_STORE,
+    )
+    out[PARENT_CODE] = out[PARENT_CODE].astype("str")
+    left = wards.loc[~has, CODE].tolist()
+    out.attrs[_NOTES] = [f"{len(left)} ward(s) without a locality left out: {left}"] if left else []
+    return out
+
+
+def assign_areas(lon: ArrayLike, lat: ArrayLike, areas: gpd.GeoDataFrame) -> np.ndarray:
+    """Return the code of the area each point lies in, computed once per distinct point.
+
+    A point on the edge of an area counts as in it; a point on an edge shared by several
+    areas goes to the one whose code sorts first, so each point has at most one area.
+
+    Parameters
+    ----------
+    lon, lat
+        WGS84 longitudes and latitudes of equal length.
+    areas
+        Areas with a code column and polygons (reprojected to EPSG:4326 if needed).
+
+    Returns
+    -------
+    numpy.ndarray
+        object array of codes (str); None where the point is in no area or not finite.
+    """
+    _raise(_areas_problems(areas, columns=(CODE,)))
+    unique_lon, unique_lat, inverse = unique_points(lon, lat)
+    codes = areas[CODE].to_numpy(dtype=object)
+    polygons = areas.geometry.to_crs(CRS_STORE).to_numpy()
+    tree = shapely.STRtree(shapely.points(unique_lon, unique_lat))
+    area_index, point_index = tree.query(polygons, predicate="intersects")
+    unique_codes = np.full(unique_lon.size, None, dtype=object)
+    rank = np.argsort(np.argsort(codes.astype(str), kind="stable"), kind="stable")
+    order = np.lexsort((rank[area_index], point_index))
+    first = order[np.unique(point_index[order], return_index=True)[1]]
+    unique_codes[point_index[first]] = codes[area_index[first]]
+    out = np.full(inverse.size, None, dtype=object)
+    out[inverse >= 0] = unique_codes[inverse[inverse >= 0]]
+    return out
+
+
+def extent_of(areas: gpd.GeoDataFrame, *, buffer_m: float) -> Extent:
+    """Return the WGS84 box around the areas, buffered by ``buffer_m`` metres in EPSG:27700.
+
+    Parameters
+    ----------
+    areas
+        Areas with a CRS.
+    buffer_m
+        Metres added on every side of the areas' British National Grid bounding box.
+
+    Returns
+    -------
+    Extent
+        The smallest WGS84 box holding the buffered British National Grid box.
+    """
+    problems = _areas_problems(areas, columns=())
+    if not (isinstance(buffer_m, int | float) and np.isfinite(buffer_m) and buffer_m >= 0):
+        problems.append(f"buffer_m must be a number of metres >= 0; received {buffer_m!r}")
+    if not problems and areas.geometry.dropna().empty:
+        problems.append("areas is empty, so it has no extent; load boundaries first")
+    _raise(problems)
+    min_x, min_y, max_x, max_y = areas.geometry.to_crs(CRS_MEASURE).total_bounds
+    box = shapely.box(min_x - buffer_m, min_y - buffer_m, max_x + buffer_m, max_y + buffer_m)
+    box = shapely.segmentize(box, max(max_x - min_x, max_y - min_y, 1.0) / 64)
+    bounds = gpd.GeoSeries([box], crs=CRS_MEASURE).to_crs(CRS_STORE).total_bounds
+    return Extent(*(float(b) for b in bounds))
+
+
+def demo_wards(directory: Path | None = None) -> gpd.GeoDataFrame:
+    """Return the shipped demo wards (an approximation of Bristol's 34 wards) with localities.
+
+    Parameters
+    ----------
+    directory
+        Folder holding the demo files; default ``load_settings().boundaries_dir``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`read_boundaries`, level "ward", parent_code = locality name.
+    """
+    folder = Path(directory) if directory is not None else load_settings().boundaries_dir
+    return read_boundaries(
+        folder / _DEMO_FILE, level=Level.WARD, parent_file=folder / _LOCALITIES_FILE
+    )
+
+
+# --- private steps: reading -------------------------------------------------------------
+def _check_read_arguments(mapping: Mapping[str, str] | None, level: Level | str) -> Level:
+    problems = []
+    if mapping is not None and not set(mapping.values()) <= set(_TARGETS):
+        wrong = sorted(set(mapping.values()) - set(_TARGETS))
+        problems.append(f"mapping maps to {wrong}; map fields only to {list(_TARGETS)}")
+    if str(level) not in {str(v) for v in Level}:
+        problems.append(f"level must be one of {[str(v) for v in Level]}; received {level!r}")
+    _raise(problems)
+    return Level(level)
+
+
+def _read_layer(path: Path) -> gpd.GeoDataFrame:
+    if path.suffix.lower() not in _SUFFIXES:
+        raise _refusal(path, [f"unsupported file type {path.suffix!r}; use {list(_SUFFIXES)}"])
+    try:
+        return gpd.read_file(path, engine="pyogrio")
+    except Exception as error:  # pyogrio raises several classes for unreadable files
+        reason = f"cannot be read as a boundary file ({type(error).__name__}: {error})"
+        raise _refusal(path, [reason]) from error
+
+
+def _apply_mapping(raw: gpd.GeoDataFrame, mapping: Mapping[str, str]) -> gpd.GeoDataFrame:
+    present = {field: target for field, target in mapping.items() if field in raw.columns}
+    shadowed = [t for t in present.values() if t in raw.columns and t not in present]
+    return raw.drop(columns=shadowed).rename(columns=present)
+
+
+def _polygonal_parts(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    geometry = frame.geometry.to_numpy()
+    invalid = ~shapely.is_valid(geometry) & ~shapely.is_missing(geometry)
+    fixed = geometry.copy()
+    fixed[invalid] = shapely.make_valid(geometry[invalid])
+    kept = [_polygonal(g) for g in fixed]
+    return frame.set_geometry(gpd.GeoSeries(kept, index=frame.index, crs=frame.crs)), invalid
+
+
+def _polygonal(geometry: shapely.Geometry | None) -> shapely.Geometry | None:
+    if geometry is None or geometry.is_empty:
+        return None
+    if geometry.geom_type in _POLYGONAL:
+        return geometry
+    parts = [p for p in shapely.get_parts(geometry) if p.geom_type in _POLYGONAL]
+    return shapely.union_all(parts) if parts else None
+
+
+def _field_problems(
+    raw: gpd.GeoDataFrame,
+    frame: gpd.GeoDataFrame,
+    mapping: Mapping[str, str],
+    parent_file: str | Path | None,
+) -> list[str]:
+    needed = [CODE, NAME] + ([PARENT_CODE] if PARENT_CODE in mapping.values() else [])
+    optional = {PARENT_CODE} if parent_file is not None else set()
+    missing = [t for t in needed if t not in frame.columns and t not in optional]
+    if not missing:
+        return []
+    fields = [c for c in raw.columns if c != _GEOMETRY]
+    unfound = [f for f, t in mapping.items() if t in missing]
+    return [
+        f"the fields {missing} are missing"
+        + (f" (mapped fields not found: {unfound})" if unfound else "")
+        + f"; fields found: {fields}; map them with {_suggest_mapping(fields)}"
+    ]
+
+
+def _suggest_mapping(fields: list[str]) -> str:
+    code = next((f for f in fields if f.lower().endswith(("cd", "code", "id"))), "FIELD")
+    name = next((f for f in fields if f.lower().endswith(("nm", "name"))), "FIELD")
+    return f"--map {code}=code {name}=name"
+
+
+def _geometry_problems(frame: gpd.GeoDataFrame) -> list[str]:
+    empty = frame.geometry.isna().to_numpy()
+    if len(frame) and empty.all():
+        return ["has no polygons (only points, lines or empty geometries); give area polygons"]
+    if not len(frame):
+        return ["has no features; give a file of area polygons"]
+    where = _codes_or_rows(frame, empty)
+    return [f"{int(empty.sum())} feature(s) have no polygon: {where}"] if empty.any() else []
+
+
+def _code_problems(frame: gpd.GeoDataFrame) -> list[str]:
+    if CODE not in frame.columns:
+        return []
+    blank = frame[CODE].isna() | (frame[CODE].astype("str").str.strip() == "")
+    rows = (np.flatnonzero(blank.to_numpy()) + 1).tolist()
+    return [f"{len(rows)} feature(s) have a blank code (features {rows[:10]})"] if rows else []
+
+
+def _codes_or_rows(frame: gpd.GeoDataFrame, mask: np.ndarray) -> str:
+    if CODE in frame.columns:
+        return f"codes {frame.loc[mask, CODE].astype('str').tolist()[:10]}"
+    return f"features {(np.flatnonzero(mask) + 1).tolist()[:10]}"
+
+
+def _repair_notes(frame: gpd.GeoDataFrame, repaired: np.ndarray) -> list[str]:
+    if not repaired.any():
+        return []
+    codes = frame.loc[repaired, CODE].astype("str").tolist()
+    return [f"repaired invalid geometry of {len(codes)} area(s) with make_valid: {codes}"]
+
+
+def _to_store_crs(frame: gpd.GeoDataFrame, path: Path, notes: list[str]) -> gpd.GeoDataFrame:
+    if frame.crs is not None:
+        return frame.to_crs(CRS_STORE)
+    min_x, min_y, max_x, max_y = frame.total_bounds
+    if min_x >= -180 and max_x <= 180 and min_y >= -90 and max_y <= 90:
+        guess = CRS_STORE
+    elif min_x >= 0 and max_x <= 700_000 and min_y >= 0 and max_y <= 1_300_000:
+        guess = CRS_MEASURE
+    else:
+        raise _refusal(path, ["has no CRS, and its coordinates are neither lon/lat nor BNG"])
+    notes.append(f"{path.name} has no CRS; its coordinates look like {guess}, read as such")
+    return frame.set_crs(guess).to_crs(CRS_STORE)
+
+
+def _dissolve_codes(frame: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame:
+    frame = frame.assign(**{CODE: frame[CODE].astype("str").str.strip()})
+    repeated = frame[CODE].duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return frame
+    merged = frame[repeated].dissolve(by=CODE, aggfunc="first", as_index=False)
+    codes = merged[CODE].tolist()
+    notes.append(f"dissolved {int(repeated.sum())} features into {len(codes)} areas: {codes}")
+    return pd.concat([frame[~repeated], merged], ignore_index=True)
+
+
+def _tidy(frame: gpd.GeoDataFrame, level: Level, notes: list[str]) -> gpd.GeoDataFrame:
+    name = frame[NAME].astype("str").str.strip()
+    blank = name.isna() | (name == "")
+    if blank.any():
+        notes.append(f"{int(blank.sum())} area(s) without a name named by code")
+    parent = frame[PARENT_CODE] if PARENT_CODE in frame.columns else pd.Series(pd.NA, frame.index)
+    columns = {CODE: frame[CODE], NAME: name.mask(blank, frame[CODE]), LEVEL: str(level)}
+    columns[PARENT_CODE] = parent.astype("str").str.strip().replace("", pd.NA)
+    out = gpd.GeoDataFrame(columns, geometry=frame.geometry, crs=CRS_STORE)
+    return out.astype(dict.fromkeys(_OUTPUT, "str")).sort_values(CODE, ignore_index=True)
+
+
+def _attach_parents(
+    areas: gpd.GeoDataFrame, parent_file: Path, level: Level, mapping: Mapping[str, str]
+) -> gpd.GeoDataFrame:
+    if level == Level.WARD:
+        return with_localities(areas, read_localities(parent_file))
+    lookup = _read_csv(parent_file).rename(columns=dict(mapping))
+    missing = [c for c in (CODE, PARENT_CODE) if c not in lookup.columns]
+    _refuse(parent_file, [f"lookup lacks {missing} after mapping {dict(mapping)}"] * bool(missing))
+    parents = lookup.drop_duplicates(CODE).set_index(CODE)[PARENT_CODE].to_dict()
+    out = areas.copy()
+    out[PARENT_CODE] = areas[PARENT_CODE].fillna(areas[CODE].map(parents)).astype("str")
+    unmatched = out.loc[out[PARENT_CODE].isna(), CODE].tolist()
+    if unmatched:
+        out.attrs[_NOTES] = [f"{len(unmatched)} area(s) have no parent: {unmatched[:10]}"]
+    return out
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype="str", keep_default_na=False, comment="#")
+    except (OSError, ValueError) as error:
+        reason = f"cannot be read as CSV ({type(error).__name__}: {error})"
+        raise _refusal(path, [reason]) from error
+
+
+# --- private steps: localities -------------------------------------------------------------
+def _squash(text: str) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+def _normal_name(names: pd.Series) -> pd.Series:
+    text = names.astype("str").str.casefold().str.replace("&", " and ", regex=False)
+    return text.str.replace(r"[\s\-]+", " ", regex=True).str.strip()
+
+
+def _locality_problems(table: pd.DataFrame, locality: pd.Series) -> list[str]:
+    problems = []
+    unknown = table.loc[locality.isna(), LOCALITY]
+    if len(unknown):
+        lines = (unknown.index + 2).tolist()[:10]
+        problems.append(
+            f"unknown locality names {sorted(set(unknown))} on lines {lines}; "
+            f"use one of {list(LOCALITY_NAMES)}"
+        )
+    nameless = ((table[WARD] == "") & (table[_WARD_NAME] == "")).to_numpy()
+    if nameless.any():
+        lines = (np.flatnonzero(nameless) + 2).tolist()[:10]
+        problems.append(f"lines {lines} have neither ward_code nor ward_name")
+    codes = table.loc[table[WARD] != "", WARD]
+    twice = sorted(set(codes[codes.duplicated()]))
+    if twice:
+        problems.append(f"ward codes listed twice: {twice}; keep one line per ward")
+    return problems
+
+
+def _locality_notes(
+    wards: gpd.GeoDataFrame, localities: pd.DataFrame, from_code: pd.Series, from_name: pd.Series
+) -> list[str]:
+    notes = []
+    by_name = from_code.isna() & from_name.notna()
+    if by_name.any():
+        notes.append(f"{int(by_name.sum())} ward(s) matched to a locality by name, not code")
+    unmatched = wards.loc[from_code.isna() & from_name.isna(), NAME].tolist()
+    if unmatched:
+        notes.append(f"{len(unmatched)} ward(s) have no locality: {unmatched}")
+    used_names = set(_normal_name(wards[NAME]))
+    spare = localities[
+        ~localities[WARD].isin(set(wards[CODE]))
+        & ~_normal_name(localities[_WARD_NAME]).isin(used_names)
+    ]
+    if len(spare):
+        notes.append(f"{len(spare)} locality row(s) match no ward: {spare[_WARD_NAME].tolist()}")
+    return notes
+
+
+# --- private steps: validation ---------------------------------------------------------------
+def _areas_problems(areas: object, *, columns: tuple[str, ...]) -> list[str]:
+    if not isinstance(areas, gpd.GeoDataFrame):
+        return [f"areas must be a GeoDataFrame; received {type(areas).__name__}"]
+    problems = [] if areas.crs is not None else ["areas has no CRS; set one with .set_crs()"]
+    missing = [c for c in columns if c not in areas.columns]
+    if missing:
+        problems.append(f"areas lacks the columns {missing}; read it with read_boundaries()")
+    return problems
+
+
+def _table_problems(localities: object) -> list[str]:
+    columns = [WARD, _WARD_NAME, LOCALITY]
+    if isinstance(localities, pd.DataFrame) and set(columns) <= set(localities.columns):
+        return []
+    return [f"localities must be a DataFrame with columns {columns}; use read_localities()"]
+
+
+def _raise(problems: list[str]) -> None:
+    if problems:
+        raise SchemaError("; ".join(problems) + ".")
+
+
+def _refuse(path: Path, problems: list[str]) -> None:
+    if problems:
+        raise _refusal(path, problems)
+
+
+def _refusal(path: Path, problems: list[str]) -> FileRefused:
+    return FileRefused(f"{path.name}: " + "; ".join(problems) + ".")
