@@ -8,7 +8,6 @@ loaded LSOA) and every period of the date range, with 0 where nothing happened.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date

@@ -14,6 +14,8 @@ from h3.api import basic_int as h3i
 from numpy.typing import ArrayLike
 
 from layers._errors import SchemaError
+from layers._unique import as_lonlat, unique_pairs
+from layers._unique import unique_points as unique_points  # re-exported
 from layers.schema import CRS_STORE, H3_CELL
 
 NEIGHBOUR = "neighbour"
@@ -24,8 +26,6 @@ _RES_SHIFT = 52
 _RES_MASK = np.uint64(0xF << _RES_SHIFT)
 _MODE_SHIFT = 59
 _CELL_MODE = 1
-_HEAD_ROWS = 65_536
-_HASH_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant spreading lon bits
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 
 
@@ -41,29 +41,6 @@ def _to_xy(latlng: Iterable[Sequence[float]]) -> list[tuple[float, float]]:
 
 
 # --- public functions -----------------------------------------------------------------
-def unique_points(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return the unique finite (lon, lat) pairs and, for each input point, its pair's position.
-
-    police.uk points share anonymised snap points, so indexing the unique pairs and
-    scattering back is far cheaper than indexing every row.
-
-    Parameters
-    ----------
-    lon, lat
-        WGS84 longitudes and latitudes of equal length.
-
-    Returns
-    -------
-    unique_lon, unique_lat : numpy.ndarray
-        float64 coordinates of the distinct finite pairs, in order of first appearance.
-    inverse : numpy.ndarray
-        int64, one per input point: its pair's position, or -1 where lon or lat is
-        NaN or infinite.
-    """
-    lon_a, lat_a = _as_lonlat(lon, lat)
-    return _unique_pairs(lon_a, lat_a)
-
-
 def cells_from_points(lon: ArrayLike, lat: ArrayLike, *, resolution: int) -> np.ndarray:
     """Return the H3 cell of each point, computed once per distinct coordinate pair.
 
@@ -86,8 +63,8 @@ def cells_from_points(lon: ArrayLike, lat: ArrayLike, *, resolution: int) -> np.
         resolution is not an integer 0-15.
     """
     _raise(_resolution_problems(resolution))
-    lon_a, lat_a = _as_lonlat(lon, lat)
-    unique_lon, unique_lat, inverse = _unique_pairs(lon_a, lat_a)
+    lon_a, lat_a = as_lonlat(lon, lat)
+    unique_lon, unique_lat, inverse = unique_pairs(lon_a, lat_a)
     unique_cells = np.array(
         [h3i.latlng_to_cell(y, x, resolution) for y, x in _to_latlng(unique_lon, unique_lat)],
         dtype=np.uint64,
@@ -318,78 +295,6 @@ def resolution_of(cells: ArrayLike) -> int:
 
 
 # --- private steps --------------------------------------------------------------------
-def _as_lonlat(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    lon_a = np.asarray(lon, dtype="float64").reshape(-1)
-    lat_a = np.asarray(lat, dtype="float64").reshape(-1)
-    if lon_a.shape != lat_a.shape:
-        _raise([f"lon and lat differ in length ({lon_a.size} vs {lat_a.size})"], prefix="lon/lat")
-    bad_lon, bad_lat = _out_of_range(lon_a, 180.0), _out_of_range(lat_a, 90.0)
-    if bad_lon or bad_lat:
-        problem = (
-            f"{bad_lon} longitude(s) outside -180..180 and {bad_lat} latitude(s) outside "
-            "-90..90 (are lon and lat swapped, or are these eastings/northings?)"
-        )
-        _raise([problem], prefix="lon/lat")
-    return lon_a, lat_a
-
-
-def _out_of_range(values: np.ndarray, limit: float) -> int:
-    with np.errstate(invalid="ignore"):
-        beyond = np.abs(values) > limit  # NaN -> False, inf -> True
-    return int(np.count_nonzero(beyond & np.isfinite(values))) if beyond.any() else 0
-
-
-def _unique_pairs(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    finite = np.isfinite(lon) & np.isfinite(lat)
-    everywhere = bool(finite.all())
-    lon_f, lat_f = (lon, lat) if everywhere else (lon[finite], lat[finite])
-    codes = _pair_codes(lon_f, lat_f)
-    first = _representatives(codes)
-    inverse = codes if everywhere else np.full(lon.size, -1, dtype=np.int64)
-    if not everywhere:
-        inverse[finite] = codes
-    return lon_f[first], lat_f[first], inverse
-
-
-def _pair_codes(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Return exact codes of the distinct (lon, lat) pairs, in order of first appearance.
-
-    A 64-bit hash of both coordinates is factorized (fast), and the result is checked
-    against the coordinates themselves; on a hash collision the exact pairs (as complex
-    numbers) are factorized instead.
-    """
-    codes = _factorize(_pair_keys(lon, lat))
-    first = _representatives(codes)
-    if np.array_equal(lon[first][codes], lon) and np.array_equal(lat[first][codes], lat):
-        return codes
-    return pd.factorize(lon + 1j * lat)[0].astype(np.int64, copy=False)
-
-
-def _factorize(keys: np.ndarray) -> np.ndarray:
-    """Return codes of the distinct keys, in order of first appearance.
-
-    Looking every key up in a small table of the first rows' distinct keys is about 3x
-    faster than one table sized for all rows when most rows repeat (snap points).
-    """
-    head = pd.Index(pd.unique(keys[:_HEAD_ROWS]))
-    codes = head.get_indexer(keys).astype(np.int64, copy=False)
-    missing = codes < 0
-    if missing.any():
-        codes[missing] = pd.factorize(keys[missing])[0] + len(head)
-    return codes
-
-
-def _pair_keys(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    return (lon.view(np.uint64) * _HASH_MIX) ^ lat.view(np.uint64)
-
-
-def _representatives(codes: np.ndarray) -> np.ndarray:
-    """One position of each code in ``codes`` (codes are 0..n-1)."""
-    first = np.zeros(int(codes.max()) + 1 if codes.size else 0, dtype=np.int64)
-    first[codes] = np.arange(codes.size)
-    return first
-
-
 def _scatter(unique_values: np.ndarray, inverse: np.ndarray) -> np.ndarray:
     """Values per point; position -1 (no point) picks the 0 appended at the end."""
     return np.append(unique_values.astype(np.uint64), np.uint64(0))[inverse]
@@ -492,7 +397,6 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
-def _raise(problems: list[str], *, prefix: str = "") -> None:
+def _raise(problems: list[str]) -> None:
     if problems:
-        lead = f"{prefix}: " if prefix else ""
-        raise SchemaError(lead + "; ".join(problems) + ".")
+        raise SchemaError("; ".join(problems) + ".")

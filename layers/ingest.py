@@ -22,6 +22,7 @@ import pandas as pd
 
 from layers import boundaries as B
 from layers import grid
+from layers import localities as L
 from layers import schema as S
 from layers.readers import ReadResult, SourceFile, read_layer
 from layers.settings import Settings
@@ -261,8 +262,8 @@ def import_boundaries(
     areas = B.read_boundaries(path, mapping=mapping, level=level)
     notes = list(areas.attrs.get("notes", []))
     if level == S.Level.WARD:
-        areas = B.with_localities(
-            areas, B.read_localities(settings.boundaries_dir / "localities.csv")
+        areas = L.with_localities(
+            areas, L.read_localities(settings.boundaries_dir / "localities.csv")
         )
         notes += list(areas.attrs.get("notes", []))
     source = SourceFile(name=path.name, sha256=_file_hash(path), rows_read=len(areas))
@@ -289,7 +290,7 @@ def _store_boundaries(
         if level == S.Level.WARD:
             writer.replace_boundaries(
                 S.Level.LOCALITY,
-                B.boundaries_to_frame(B.localities_from_wards(areas)),
+                B.boundaries_to_frame(L.localities_from_wards(areas)),
                 import_id=import_id,
             )
             writer.replace_coverage(_coverage(areas, settings))
@@ -342,7 +343,7 @@ def _ensure_study_area(
     writer.replace_boundaries(S.Level.WARD, B.boundaries_to_frame(areas.wards), import_id=import_id)
     writer.replace_boundaries(
         S.Level.LOCALITY,
-        B.boundaries_to_frame(B.localities_from_wards(areas.wards)),
+        B.boundaries_to_frame(L.localities_from_wards(areas.wards)),
         import_id=import_id,
     )
     writer.replace_coverage(_coverage(areas.wards, settings))

@@ -1,4 +1,4 @@
-"""Tests of layers.boundaries: reading, storing, localities, point assignment, extent."""
+"""Tests of layers.boundaries: reading, storing, point assignment, extent, demo wards."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import shapely
 from pyproj import Transformer
 
 from layers import boundaries as B
+from layers import localities as L
 from layers._errors import FileRefused, SchemaError
 from layers.schema import LAYER_COLUMNS, Kind
 
@@ -34,12 +35,6 @@ def _squares() -> gpd.GeoDataFrame:
 
 def _write(frame: gpd.GeoDataFrame, path: Path) -> Path:
     frame.to_file(path)
-    return path
-
-
-def _localities_csv(path: Path, rows: list[tuple[str, str, str]]) -> Path:
-    body = "\n".join(",".join(r) for r in rows)
-    path.write_text("ward_code,ward_name,locality\n" + body + "\n", encoding="utf-8")
     return path
 
 
@@ -178,54 +173,6 @@ def test_frame_to_boundaries_refuses_bad_wkt() -> None:
         B.frame_to_boundaries(frame)
 
 
-# --- localities ---------------------------------------------------------------------------
-def test_read_localities_canonical_names(tmp_path: Path) -> None:
-    path = _localities_csv(
-        tmp_path / "l.csv", [("W1", "One", " east  central"), ("W2", "Two", "North")]
-    )
-    table = B.read_localities(path)
-    assert list(table.columns) == ["ward_code", "ward_name", "locality"]
-    assert table["locality"].tolist() == ["East Central", "North"]
-
-
-def test_read_localities_refuses_unknown_names_and_duplicates(tmp_path: Path) -> None:
-    rows = [("W1", "One", "Norht"), ("W1", "Uno", "South"), ("", "", "South")]
-    with pytest.raises(FileRefused) as caught:
-        B.read_localities(_localities_csv(tmp_path / "loc.csv", rows))
-    message = str(caught.value)
-    assert "loc.csv: unknown locality names ['Norht'] on lines [2]" in message
-    assert "use one of ['North', 'East Central', 'South']" in message
-    assert "ward codes listed twice: ['W1']" in message
-    assert "lines [4] have neither ward_code nor ward_name" in message
-
-
-def test_with_localities_by_code_then_name(tmp_path: Path) -> None:
-    wards = B.read_boundaries(_write(_squares(), tmp_path / "w.geojson"), mapping=MAP)
-    wards["name"] = ["One", "Two & Half", "Three", "Four"]
-    before = wards.copy()
-    rows = [("W1", "x", "North"), ("E999", "two  AND half", "South"), ("W9", "Nine", "South")]
-    localities = B.read_localities(_localities_csv(tmp_path / "l.csv", rows))
-    out = B.with_localities(wards, localities)
-    assert out["parent_code"].tolist()[:2] == ["North", "South"]
-    assert out["parent_code"].iloc[2:].isna().all()
-    pd.testing.assert_frame_equal(wards, before)  # input not mutated
-    notes = " | ".join(out.attrs["notes"])
-    assert "1 ward(s) matched to a locality by name" in notes
-    assert "2 ward(s) have no locality: ['Three', 'Four']" in notes
-    assert "1 locality row(s) match no ward: ['Nine']" in notes
-
-
-def test_localities_from_wards_dissolves(tmp_path: Path) -> None:
-    wards = B.read_boundaries(_write(_squares(), tmp_path / "w.geojson"), mapping=MAP)
-    wards["parent_code"] = ["South", "South", "North", None]
-    localities = B.localities_from_wards(wards)
-    assert list(localities.columns) == OUTPUT
-    assert localities["code"].tolist() == ["North", "South"] == localities["name"].tolist()
-    assert (localities["level"] == "locality").all()
-    assert localities.to_crs(BNG).area.tolist() == pytest.approx([1e6, 2e6], rel=1e-6)
-    assert localities.attrs["notes"] == ["1 ward(s) without a locality left out: ['W4']"]
-
-
 # --- assign_areas -----------------------------------------------------------------------
 def _sjoin_codes(lon: np.ndarray, lat: np.ndarray, areas: gpd.GeoDataFrame) -> list[object]:
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
@@ -317,7 +264,7 @@ def test_demo_wards_shipped() -> None:
     wards = B.demo_wards()
     assert list(wards.columns) == OUTPUT
     assert wards["code"].tolist() == [f"E05010{n}" for n in range(885, 919)]
-    assert set(wards["parent_code"]) == set(B.LOCALITY_NAMES)
+    assert set(wards["parent_code"]) == set(L.LOCALITY_NAMES)
     assert wards.attrs["notes"] == []
     assert wards.is_valid.all()
     union = shapely.union_all(wards.to_crs(BNG).geometry.to_numpy())

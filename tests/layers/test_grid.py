@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from layers import grid
+from layers import _unique, grid
 from layers._errors import SchemaError
 from layers.schema import H3_CELL
 
@@ -90,7 +90,7 @@ def test_cells_from_points_exact_despite_hash_collisions(
     points: tuple[np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lon, lat = points
-    monkeypatch.setattr(grid, "_pair_keys", lambda x, y: np.zeros(x.size, dtype=np.uint64))
+    monkeypatch.setattr(_unique, "_pair_keys", lambda x, y: np.zeros(x.size, dtype=np.uint64))
     cells = grid.cells_from_points(lon, lat, resolution=10)
     np.testing.assert_array_equal(cells, _scalar_cells(lon, lat, 10))
 
