@@ -40,5 +40,6 @@ def test_hotspots_import_at_most_the_layer_schema() -> None:
     for path in (ROOT / "hotspots").rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("layers"):
-                assert node.module in {"layers.schema", "layers._errors"}, path
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module and module.startswith("layers"):
+                assert module in {"layers.schema", "layers._errors"}, path
