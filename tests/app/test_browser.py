@@ -1,0 +1,223 @@
+"""The running dashboard in Debian Chromium, with every non-local request blocked."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Browser, FrameLocator, Page, Route, sync_playwright
+
+from layers.aggregate import counts
+from layers.ingest import build_demo_store
+from layers.maps import month_range_label
+from layers.settings import load_settings
+from layers.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+LEAFLET = ROOT / "static" / "vendor" / "leaflet" / "leaflet.js"
+SCREENSHOT = ROOT / "docs" / "screenshot-map.png"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason=f"{CHROMIUM} missing: apt-get install chromium"
+    ),
+    pytest.mark.skipif(
+        not LEAFLET.exists(), reason="static/vendor missing: run python scripts/install_assets.py"
+    ),
+]
+
+
+@dataclass
+class Traffic:
+    """What the page tried to do that it should not."""
+
+    blocked: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("browser_demo")
+    settings = load_settings(
+        store=home / "atlas.duckdb", secret_file=home / "key", rejected_dir=home / "rejected"
+    )
+    build_demo_store(settings, scale=0.3)
+    return settings.store
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_store: Path) -> Iterator[str]:
+    port, home = _free_port(), demo_store.parent
+    env = {**os.environ, "ATLAS_STORE": str(demo_store), "ATLAS_SECRET_FILE": str(home / "key")}
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
+    command += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    with (home / "streamlit.log").open("wb") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+        try:
+            _wait_healthy(port, server)
+            yield f"http://localhost:{port}/"
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {server.returncode}")
+        try:
+            with _NO_PROXY.open(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError("streamlit did not answer /_stcore/health within 60 s")
+
+
+@pytest.fixture
+def offline(browser: Browser) -> Iterator[tuple[Page, Traffic]]:
+    """A page on which every request to a host other than this machine is refused."""
+    traffic = Traffic()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+
+    def route(route: Route) -> None:
+        url = route.request.url
+        local = url.startswith(("data:", "blob:", "about:"))
+        if local or urlparse(url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            traffic.blocked.append(url)
+            route.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: traffic.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: traffic.errors.append(str(e)))
+    page.on("requestfailed", lambda r: traffic.failed.append(r.url))
+    yield page, traffic
+    context.close()
+
+
+def _map_paths(page: Page, minimum: int) -> FrameLocator:
+    frame = page.frame_locator(MAP_FRAME)
+    paths = frame.locator(".leaflet-overlay-pane path")
+    paths.first.wait_for(timeout=60_000)
+    deadline = time.monotonic() + 20
+    while paths.count() < minimum and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return frame
+
+
+def _nonzero(store: Path, by: str, **query: Any) -> int:
+    table = counts(Store(store), by=by, **query)
+    return int((table["count"] > 0).sum())
+
+
+def _months(store: Path) -> list[str]:
+    span = Store(store).date_range()
+    assert span is not None
+    return [str(p) for p in pd.period_range(span[0], span[1], freq="M")]
+
+
+def test_map_draws_without_internet(
+    offline: tuple[Page, Traffic], app_url: str, demo_store: Path, tmp_path: Path
+) -> None:
+    page, traffic = offline
+    page.goto(app_url)
+    wards = Store(demo_store).boundaries("ward")
+    cells = _nonzero(demo_store, "h3:8")
+    frame = _map_paths(page, cells + len(wards))
+    assert frame.locator(".leaflet-overlay-pane path").count() == cells + len(wards)
+    labels = frame.locator(".atlas-label div")
+    assert sorted(labels.all_inner_texts()) == sorted(wards["name"])
+    assert labels.first.is_visible()
+    legend, note = frame.locator(".atlas-box:not(.atlas-note)"), frame.locator(".atlas-note")
+    assert legend.inner_text().startswith("Incidents per hexagon")
+    assert note.inner_text() == "Demo ward boundaries: an approximation, not official"
+    assert legend.is_visible()
+    assert note.is_visible()
+    frame.locator(".leaflet-overlay-pane path").nth(cells // 2).hover()
+    tooltip = frame.locator(".leaflet-tooltip").inner_text()
+    months = _months(demo_store)
+    assert re.match(r"^[\d,]+ incidents?\nin this hexagon of about 0\.74 km²", tooltip)
+    assert tooltip.endswith(month_range_label(months[0], months[-1]))
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(tmp_path / "map.png"))
+    if os.environ.get("UPDATE_README_SCREENSHOT") == "1":  # refresh docs/ only when asked
+        shutil.copyfile(tmp_path / "map.png", SCREENSHOT)
+    assert (traffic.blocked, traffic.failed, traffic.errors) == ([], [], [])
+
+
+def test_a_bookmarked_view_opens_as_saved(
+    offline: tuple[Page, Traffic], app_url: str, demo_store: Path
+) -> None:
+    months = _months(demo_store)
+    page, traffic = offline
+    query = f"?layers=knife&from={months[1]}&to={months[6]}&areas=wards"
+    page.goto(app_url + query)
+    wards = len(Store(demo_store).boundaries("ward"))
+    kept = _nonzero(demo_store, "ward", kinds=("knife",), date_from=months[1], date_to=months[6])
+    frame = _map_paths(page, kept + wards)
+    assert frame.locator(".leaflet-overlay-pane path").count() == kept + wards
+    main = page.get_by_test_id("stMain")
+    caption = main.get_by_test_id("stCaptionContainer").first.inner_text()
+    assert caption.startswith("Knife injuries (hospital) · ")
+    assert caption.endswith("counts by ward")
+    assert (
+        frame.locator(".atlas-box:not(.atlas-note)")
+        .inner_text()
+        .startswith("Knife injuries per ward")
+    )
+    assert urlparse(page.url).query == query[1:]
+    assert (traffic.blocked, traffic.failed, traffic.errors) == ([], [], [])
+
+
+def test_the_blocker_catches_a_cdn_request(offline: tuple[Page, Traffic], app_url: str) -> None:
+    page, traffic = offline
+    page.goto(app_url + "app/static/vendor/leaflet/leaflet.css")
+    cdn = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+    result = page.evaluate(f"fetch('{cdn}').then(() => 'loaded', () => 'refused')")
+    assert result == "refused"
+    assert traffic.blocked == [cdn]
