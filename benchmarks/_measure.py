@@ -8,16 +8,32 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
+def peak_rss_mb() -> float:
+    """Return this process's peak resident memory in MB (VmHWM: not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(side: str, work: Callable[[], Any]) -> None:
-    """Run ``work`` once (in a child process) and print its seconds and peak RSS as JSON."""
+    """Run ``work`` once (in a child process) and print its seconds and peak RSS as JSON.
+
+    ``work`` returns a description, or a (seconds, description) pair when it times
+    itself (a median of repeats, say).
+    """
     start = time.perf_counter()
     detail = work()
     seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"side": side, "seconds": seconds, "peak_mb": peak_mb, "detail": detail}))
+    if isinstance(detail, tuple):
+        seconds, detail = detail
+    print(
+        json.dumps({"side": side, "seconds": seconds, "peak_mb": peak_rss_mb(), "detail": detail})
+    )
 
 
 def run_side(script: str, side: str, *args: str) -> dict[str, Any]:
@@ -32,12 +48,9 @@ def run_side(script: str, side: str, *args: str) -> dict[str, Any]:
 
 def report(title: str, project: dict[str, Any], peer: dict[str, Any], peer_name: str) -> None:
     """Print both sides, the ratio and the peak memory."""
-    ratio = peer["seconds"] / project["seconds"]
-    print(f"{title}")
-    print(
-        f"  project: {project['seconds']:8.3f} s   peak {project['peak_mb']:7.0f} MB   {project['detail']}"
-    )
-    print(
-        f"  {peer_name}: {peer['seconds']:8.3f} s   peak {peer['peak_mb']:7.0f} MB   {peer['detail']}"
-    )
-    print(f"  ratio (peer / project): {ratio:.1f}x")
+    print(title)
+    for name, side in (("project", project), (peer_name, peer)):
+        print(
+            f"  {name}: {side['seconds']:8.3f} s   peak {side['peak_mb']:7.0f} MB   {side['detail']}"
+        )
+    print(f"  ratio (peer / project): {peer['seconds'] / project['seconds']:.1f}x")

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._measure import child, report, run_side  # noqa: E402
-from benchmarks._police_uk import police_uk_file  # noqa: E402
+from benchmarks._measure import child, report, run_side
+from benchmarks._police_uk import police_uk_file
 
 RESOLUTION = 9
 FROM, TO = "2020-10", "2021-09"
@@ -39,18 +39,20 @@ def _project(store_path: Path) -> None:
 
     store = Store(store_path)
 
-    def work() -> str:
-        seconds, table = _median_seconds(
-            lambda: counts(
-                store,
-                by=f"h3:{RESOLUTION}",
-                kinds=["incidents"],
-                period="month",
-                date_from=FROM,
-                date_to=TO,
-            )
+    def one() -> object:
+        return counts(
+            store,
+            by=f"h3:{RESOLUTION}",
+            kinds=["incidents"],
+            period="month",
+            date_from=FROM,
+            date_to=TO,
         )
-        return f"median of {REPEATS}: {seconds * 1000:.0f} ms, {len(table):,} cell-months, {int(table['count'].sum()):,} incidents"  # type: ignore[index, arg-type]
+
+    def work() -> tuple[float, str]:
+        seconds, table = _median_seconds(one)
+        total = int(table["count"].sum())  # type: ignore[index]
+        return seconds, f"median of {REPEATS}, {len(table):,} cell-months, {total:,} incidents"  # type: ignore[arg-type]
 
     child("project", work)
 
@@ -85,9 +87,9 @@ def _peer(store_path: Path) -> None:
         )
         return counted.reindex(index.union(counted.index), fill_value=0).reset_index(name="count")
 
-    def work() -> str:
+    def work() -> tuple[float, str]:
         seconds, table = _median_seconds(one)
-        return f"median of {REPEATS}: {seconds * 1000:.0f} ms, {len(table):,} cell-months"  # type: ignore[arg-type]
+        return seconds, f"median of {REPEATS}, {len(table):,} cell-months"  # type: ignore[arg-type]
 
     child("peer", work)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._measure import child, report, run_side  # noqa: E402
-from benchmarks._police_uk import ROOT, police_uk_file  # noqa: E402
+from benchmarks._measure import child, report, run_side
+from benchmarks._police_uk import ROOT, police_uk_file
 
 WARDS = ROOT.parent / "shared" / "data" / "boundaries" / "bristol_wards_2016_34wards_bcc.geojson"
 
@@ -80,7 +80,8 @@ def main() -> None:
         tmp = Path(folder)
         csv = police_uk_file(tmp / "police_uk_1m.csv", rows=args.rows)
         print(
-            f"made {args.rows:,} police.uk rows from the real Bristol file ({csv.stat().st_size / 1e6:.0f} MB)"
+            f"made {args.rows:,} police.uk rows from the real Bristol file "
+            f"({csv.stat().st_size / 1e6:.0f} MB)"
         )
         project = run_side(__file__, "project", "--csv", str(csv), "--tmp", str(tmp))
         peer = run_side(__file__, "peer", "--csv", str(csv), "--tmp", str(tmp))
