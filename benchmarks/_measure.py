@@ -51,6 +51,6 @@ def report(title: str, project: dict[str, Any], peer: dict[str, Any], peer_name:
     print(title)
     for name, side in (("project", project), (peer_name, peer)):
         print(
-            f"  {name}: {side['seconds']:8.3f} s   peak {side['peak_mb']:7.0f} MB   {side['detail']}"
+            f"  {name}: {side['seconds']:8.3f} s  peak {side['peak_mb']:6.0f} MB  {side['detail']}"
         )
     print(f"  ratio (peer / project): {peer['seconds'] / project['seconds']:.1f}x")
