@@ -90,6 +90,12 @@ def real_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Path]:
     return Store(tmp / "atlas.duckdb"), shared
 
 
+def _kept_rows(raw: pd.DataFrame) -> pd.DataFrame:
+    """The raw rows that must be imported: located, and not a repeat of an earlier Crime ID."""
+    repeated = raw["Crime ID"].notna() & raw["Crime ID"].duplicated()
+    return raw[~repeated & raw["Longitude"].notna()]
+
+
 @pytest.mark.realdata
 def test_real_file_every_row_is_imported_or_rejected_with_a_reason(
     real_store: tuple[Store, Path],
@@ -99,8 +105,7 @@ def test_real_file_every_row_is_imported_or_rejected_with_a_reason(
     imported = int(store.query("SELECT count(*) FROM incidents").iloc[0, 0])
     rejected = store.query("SELECT reason FROM rejected WHERE kind = 'incidents'")
     assert imported + len(rejected) == len(raw) == 58_436
-    repeated = raw["Crime ID"].notna() & raw["Crime ID"].duplicated()
-    assert len(rejected) == int(repeated.sum() + raw["Longitude"].isna().sum())
+    assert len(rejected) == len(raw) - len(_kept_rows(raw))
     assert rejected["reason"].str.len().gt(0).all()
 
 
@@ -109,8 +114,7 @@ def test_real_counts_by_lsoa_match_a_groupby_on_the_raw_file(
     real_store: tuple[Store, Path],
 ) -> None:
     store, shared = real_store
-    raw = pd.read_csv(shared / POLICE_12M)
-    kept = raw[~(raw["Crime ID"].notna() & raw["Crime ID"].duplicated()) & raw["Longitude"].notna()]
+    kept = _kept_rows(pd.read_csv(shared / POLICE_12M))
     expected = kept.groupby("LSOA code").size()
     table = counts(store, by="lsoa").set_index("area_code")["count"]
     assert table[table > 0].sort_index().to_dict() == expected.sort_index().to_dict()
@@ -121,8 +125,7 @@ def test_real_counts_by_ward_match_a_spatial_join_on_the_real_wards(
     real_store: tuple[Store, Path],
 ) -> None:
     store, shared = real_store
-    raw = pd.read_csv(shared / POLICE_12M)
-    kept = raw[~(raw["Crime ID"].notna() & raw["Crime ID"].duplicated()) & raw["Longitude"].notna()]
+    kept = _kept_rows(pd.read_csv(shared / POLICE_12M))
     points = gpd.GeoDataFrame(
         kept, geometry=gpd.points_from_xy(kept["Longitude"], kept["Latitude"]), crs=4326
     )
