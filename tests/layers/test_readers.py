@@ -460,6 +460,32 @@ def test_raw_person_reference_appears_nowhere_in_the_output(tmp_path: Path) -> N
         assert not any("SECRET-REF-42" in cell for cell in cells if isinstance(cell, str))
 
 
+def test_missing_columns_the_layer_does_not_use_appear_nowhere(tmp_path: Path) -> None:
+    header = ["id", "Name", "person_ref", "DOB", "datetime", "lon", "lat"]
+    rows = [
+        ["m1", "Zebedee Quillfeather", "REF-1", "1999-12-31", "2021-03-05", "-2.59", "51.45"],
+        ["m2", "Xanthippe Wobblesworth", "REF-2", "1888-08-08", "not a date", "", ""],
+    ]
+    path = write_csv(tmp_path / "missing.csv", header, rows)
+    result = read_layer("missing", [path], today=TODAY, secret=SECRET)
+    assert_contract(result)
+    assert (len(result.valid), len(result.rejected)) == (1, 1)
+    raw = json.loads(result.rejected[sc.RAW].iloc[0])
+    assert set(raw) == {"id", "person_ref", "datetime", "lon", "lat"}
+    assert raw["person_ref"] == pseudonymise(pd.Series(["REF-2"]), SECRET).iloc[0]
+    secrets = ("Zebedee", "Quillfeather", "Xanthippe", "Wobblesworth", "1999-12-31", "1888")
+    for frame in (result.valid, result.rejected):
+        cells = frame.astype("str").to_numpy().ravel().tolist()
+        assert not any(s in str(cell) for cell in cells for s in secrets)
+
+
+def test_other_layers_keep_the_whole_row_in_raw(tmp_path: Path) -> None:
+    row = ["e1", "not a date", "Burglary", "-2.59", "51.45", "kept"]
+    path = write_csv(tmp_path / "i.csv", [*INCIDENT_HEADER, "note"], [row])
+    result = read_layer("incidents", [path], today=TODAY)
+    assert json.loads(result.rejected[sc.RAW].iloc[0])["note"] == "kept"
+
+
 def test_headerless_missing_file_is_refused_without_quoting_its_first_line(
     tmp_path: Path,
 ) -> None:

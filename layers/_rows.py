@@ -1,0 +1,233 @@
+"""Check and type the rows of a mapped file: ids, dates, locations, values, categories."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers import schema as sc
+from layers._columns import COMPUTED, EASTING, FOUND_EASTING, FOUND_NORTHING, NORTHING
+from layers._reasons import (
+    AT_ZERO,
+    BAD_COORDINATES,
+    BAD_DATE,
+    BAD_VALUE,
+    FUTURE_DATE,
+    MISSING_FIELD,
+    NO_LOCATION,
+    OUTSIDE_EXTENT,
+    UNKNOWN_CATEGORY,
+    Problems,
+)
+from layers._values import (
+    PARSERS,
+    Point,
+    clean_point,
+    geometry_point,
+    merge_points,
+    parse_dates,
+    parse_point,
+    score_text,
+    take,
+)
+from layers.schema import Extent, Kind
+
+Getter = Callable[[str], pd.Series]
+
+
+def build_rows(
+    kind: Kind,
+    frame: pd.DataFrame,
+    columns: dict[str, str],
+    geometry: Any,
+    *,
+    extent: Extent | None,
+    today: date,
+) -> tuple[pd.DataFrame, Problems]:
+    """Return the layer's columns parsed from a mapped file, and the problems of its rows.
+
+    Parameters
+    ----------
+    kind
+        The layer.
+    frame
+        The file's fields as text.
+    columns
+        Target -> file column, from ``_columns.resolve``.
+    geometry
+        The features' geometries (GeoJSON / GeoPackage), or None.
+    extent
+        Accept points inside this box only.
+    today
+        Dates after this day are future.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        One row per file row, not yet conformed to the schema.
+    problems : Problems
+        Masks of rows to reject, with their reasons.
+    """
+    get = _getter(frame, columns)
+    built, problems = _base_columns(kind, columns, get, today)
+    located, more = _location_columns(kind, geometry, get, extent)
+    built, problems = built | located, problems + more
+    typed, more = _typed_columns(kind, get, set(built))
+    built, problems = built | typed, problems + more
+    category_, more = category(kind, get, built)
+    return pd.DataFrame(built | category_, index=frame.index), problems + more
+
+
+def date_problems(
+    field: str,
+    text: pd.Series,
+    dates: tuple[pd.Series, pd.Series, pd.Series],
+    today: date | None,
+    *,
+    month_only: bool = False,
+) -> Problems:
+    """Return missing, unparseable (or, with ``month_only``, not a month) and future dates."""
+    blank = text.isna().to_numpy()
+    bad = ~blank & dates[0].isna().to_numpy()
+    if month_only:
+        bad |= ~blank & (dates[2] != sc.DatePrecision.MONTH.value).to_numpy()
+    problems = [(blank, f"{MISSING_FIELD}: {field}"), (bad, BAD_DATE)]
+    if today is not None:
+        problems.append(((dates[0] > pd.Timestamp(today)).to_numpy(), FUTURE_DATE))
+    return problems
+
+
+def location_problems(point: Point, extent: Extent | None, *, area: pd.Series | None) -> Problems:
+    """Return rows without location (point or ``area``), bad, at 0,0 or outside ``extent``."""
+    located = point.given | (area.notna().to_numpy() if area is not None else False)
+    problems = [(~located, NO_LOCATION), (point.bad, BAD_COORDINATES), (point.zero, AT_ZERO)]
+    if extent is not None:
+        usable = point.given & ~point.bad & ~point.zero
+        problems.append((usable & ~extent.contains(point.lon, point.lat), OUTSIDE_EXTENT))
+    return problems
+
+
+def category(kind: Kind, get: Getter, columns: dict[str, Any]) -> tuple[dict[str, Any], Problems]:
+    """Return the category in its canonical spelling (defaults for missing and knife)."""
+    if kind not in sc.KNOWN_CATEGORIES:
+        return {}, []
+    text = get(sc.CATEGORY)
+    if kind is Kind.MISSING:
+        in_care = pd.Series(columns[sc.IN_CARE], dtype="boolean").fillna(False).to_numpy(bool)
+        text = text.fillna(
+            pd.Series(np.where(in_care, *sc.MISSING_CATEGORIES[::-1]), index=text.index)
+        )
+    elif kind is Kind.KNIFE:
+        text = text.fillna(sc.KNIFE_CATEGORIES[0])
+    canonical = {c.lower(): c for c in sc.KNOWN_CATEGORIES[kind]}
+    codes, uniques = pd.factorize(text)
+    names = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
+    known = take(names.str.lower().map(canonical).astype("str"), codes, text.index)
+    problems = [(text.notna().to_numpy() & known.isna().to_numpy(), UNKNOWN_CATEGORY)]
+    problems.append((text.isna().to_numpy(), f"{MISSING_FIELD}: {sc.CATEGORY}"))
+    return {sc.CATEGORY: known.fillna(text)}, problems
+
+
+def _getter(frame: pd.DataFrame, columns: dict[str, str]) -> Getter:
+    def get(target: str) -> pd.Series:
+        column = columns.get(target)
+        if column is None:
+            return pd.Series(None, index=frame.index, dtype="str")
+        return frame[column]
+
+    return get
+
+
+def _base_columns(
+    kind: Kind, found: dict[str, str], get: Getter, today: date
+) -> tuple[dict[str, Any], Problems]:
+    columns: dict[str, Any] = {sc.EVENT_ID: get(sc.EVENT_ID), sc.KIND: kind.value}
+    problems: Problems = [
+        (get(field).isna().to_numpy(), f"{MISSING_FIELD}: {field}")
+        for field in sc.REQUIRED[kind]
+        if field not in (sc.DATE, sc.DATETIME, sc.START_DATE, sc.CATEGORY)
+    ]
+    if kind is Kind.INTERVENTIONS:
+        dates = parse_dates(get(sc.START_DATE))
+        columns[sc.START_DATE] = dates[0]
+        return columns, problems + date_problems(sc.START_DATE, get(sc.START_DATE), dates, None)
+    field = sc.DATETIME if kind is Kind.MISSING else sc.DATE
+    text = get(sc.DATETIME) if sc.DATETIME in found else get(sc.DATE)
+    dates = parse_dates(text)
+    columns |= {sc.DATE: dates[0], sc.DATE_PRECISION: dates[2]}
+    if kind is not Kind.SURVEYS:
+        columns[sc.DATETIME] = dates[1]
+    return columns, problems + date_problems(field, text, dates, today)
+
+
+def _location_columns(
+    kind: Kind, geometry: Any, get: Getter, extent: Extent | None
+) -> tuple[dict[str, Any], Problems]:
+    point = parse_point(get(sc.LON), get(sc.LAT), get(EASTING), get(NORTHING))
+    wkt = None
+    if geometry is not None:
+        shape, wkt = geometry_point(geometry, None)
+        point = clean_point(merge_points(shape, point))
+    if kind is Kind.MISSING:
+        return _missing_location(point, get, extent)
+    if kind is Kind.INTERVENTIONS:
+        return _intervention_location(point, wkt, get, extent)
+    area = get(sc.AREA_CODE) if kind in (Kind.KNIFE, Kind.SURVEYS) else None
+    return {sc.LON: point.lon, sc.LAT: point.lat}, location_problems(point, extent, area=area)
+
+
+def _missing_location(
+    last: Point, get: Getter, extent: Extent | None
+) -> tuple[dict[str, Any], Problems]:
+    found = parse_point(
+        get(sc.FOUND_LON), get(sc.FOUND_LAT), get(FOUND_EASTING), get(FOUND_NORTHING)
+    )
+    chosen = merge_points(last, found)
+    basis = pd.Series(np.select([last.given, found.given], ["last seen", "found"], ""))
+    basis = basis.where(basis != "")
+    problems = location_problems(chosen, extent, area=None)
+    problems += [
+        (last.given & found.bad, f"{BAD_COORDINATES}: found location"),
+        (last.given & found.zero, f"{AT_ZERO}: found location"),
+    ]
+    columns = {sc.LON: chosen.lon, sc.LAT: chosen.lat, sc.FOUND_LON: found.lon}
+    return columns | {sc.FOUND_LAT: found.lat, sc.LOCATION_BASIS: basis}, problems
+
+
+def _intervention_location(
+    point: Point, wkt: pd.Series | None, get: Getter, extent: Extent | None
+) -> tuple[dict[str, Any], Problems]:
+    if wkt is None:
+        text = get(sc.GEOMETRY_WKT)
+        raw = text.to_numpy(dtype=object, na_value=None)
+        shape, wkt = geometry_point(shapely.from_wkt(raw, on_invalid="ignore"), text)
+        point = clean_point(merge_points(shape, point))
+    as_point = shapely.to_wkt(shapely.points(point.lon, point.lat), rounding_precision=7)
+    usable = point.given & ~point.bad
+    wkt = wkt.where(wkt.notna(), pd.Series(as_point, index=wkt.index).where(usable))
+    columns = {sc.GEOMETRY_WKT: wkt.astype("str"), sc.LON: point.lon, sc.LAT: point.lat}
+    return columns, location_problems(point, extent, area=None)
+
+
+def _typed_columns(kind: Kind, get: Getter, done: set[str]) -> tuple[dict[str, Any], Problems]:
+    columns: dict[str, Any] = {}
+    problems: Problems = []
+    for column, dtype in sc.LAYER_COLUMNS[kind].items():
+        if column in done or column in COMPUTED or column == sc.CATEGORY:
+            continue
+        text = get(column)
+        if column == sc.SCORE and text.isna().all():
+            text = score_text(get(sc.ANSWER))
+        parse = PARSERS.get(dtype[:8])
+        if parse is None:
+            columns[column] = text
+            continue
+        columns[column], bad = parse(text)
+        reason = BAD_DATE if dtype.startswith("datetime") else BAD_VALUE
+        problems.append((bad, f"{reason}: {column}"))
+    return columns, problems
