@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from benchmarks._measure import report, run_side
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT.parent / "shared" / "data" / "police_uk" / "bristol_street_2018-01_to_2021-09.csv.gz"
@@ -44,6 +49,40 @@ def load_points(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Read the points written by :func:`saved_points`."""
     with np.load(path) as data:
         return data["lon"], data["lat"]
+
+
+def compare_on_points(
+    script: str,
+    description: str,
+    sides: tuple[Callable[[Path], None], Callable[[Path], None]],
+    *,
+    title: str,
+    peer_name: str,
+    same: str,
+    note: Callable[[], str] | None = None,
+) -> None:
+    """Run a points benchmark's command line: one side (``--side``) or both, compared.
+
+    With ``--side project|peer --points FILE`` (a child process) run that side of
+    ``sides`` on the saved points. Otherwise save the points, print where they came from
+    (and ``note()``), run each side in its own process, report both under ``title`` and
+    say whether their details are the ``same`` (cells, wards).
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--side", choices=["project", "peer"])
+    parser.add_argument("--points", type=Path)
+    args = parser.parse_args()
+    if args.side is not None:
+        side = sides[0] if args.side == "project" else sides[1]
+        side(args.points)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        points, where = saved_points(Path(folder))
+        print(f"{where}; {note()}" if note is not None else where)
+        project = run_side(script, "project", "--points", str(points))
+        peer = run_side(script, "peer", "--points", str(points))
+    report(title, project, peer, peer_name)
+    print(f"  same {same}: {project['detail'] == peer['detail']}")
 
 
 def _lattice(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

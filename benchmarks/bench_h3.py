@@ -8,15 +8,13 @@ store resolution). Each side runs in its own process; peak memory is its peak RS
 
 from __future__ import annotations
 
-import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._measure import child, report, run_side
-from benchmarks._points import load_points, saved_points
+from benchmarks._measure import child
+from benchmarks._points import compare_on_points, load_points
 
 RESOLUTION = 11
 
@@ -52,21 +50,14 @@ def _peer(points: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--side", choices=["project", "peer"])
-    parser.add_argument("--points", type=Path)
-    args = parser.parse_args()
-    if args.side == "project":
-        return _project(args.points)
-    if args.side == "peer":
-        return _peer(args.points)
-    with tempfile.TemporaryDirectory() as folder:
-        points, note = saved_points(Path(folder))
-        print(note)
-        project = run_side(__file__, "project", "--points", str(points))
-        peer = run_side(__file__, "peer", "--points", str(points))
-    report(f"H3 res {RESOLUTION} cells", project, peer, "plain h3 loop")
-    print(f"  same cells: {project['detail'] == peer['detail']}")
+    compare_on_points(
+        __file__,
+        __doc__.splitlines()[0],
+        (_project, _peer),
+        title=f"H3 res {RESOLUTION} cells",
+        peer_name="plain h3 loop",
+        same="cells",
+    )
 
 
 if __name__ == "__main__":

@@ -10,17 +10,15 @@ peak RSS.
 
 from __future__ import annotations
 
-import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._measure import child, report, run_side
-from benchmarks._points import ROOT, load_points, saved_points
+from benchmarks._measure import child
+from benchmarks._points import ROOT, compare_on_points, load_points
 
 REAL_WARDS = ROOT.parent / "shared/data/boundaries/bristol_wards_2016_34wards_bcc.geojson"
 
@@ -67,21 +65,15 @@ def _peer(points: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--side", choices=["project", "peer"])
-    parser.add_argument("--points", type=Path)
-    args = parser.parse_args()
-    if args.side == "project":
-        return _project(args.points)
-    if args.side == "peer":
-        return _peer(args.points)
-    with tempfile.TemporaryDirectory() as folder:
-        points, note = saved_points(Path(folder))
-        print(f"{note}; areas: {_wards()[1]}")
-        project = run_side(__file__, "project", "--points", str(points))
-        peer = run_side(__file__, "peer", "--points", str(points))
-    report("Ward of each point", project, peer, "geopandas.sjoin")
-    print(f"  same wards: {project['detail'] == peer['detail']}")
+    compare_on_points(
+        __file__,
+        __doc__.splitlines()[0],
+        (_project, _peer),
+        title="Ward of each point",
+        peer_name="geopandas.sjoin",
+        same="wards",
+        note=lambda: f"areas: {_wards()[1]}",
+    )
 
 
 if __name__ == "__main__":

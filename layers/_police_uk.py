@@ -28,17 +28,10 @@ _POLICE_MAP = {
     "Last outcome category": sc.OUTCOME,
     "Falls within": sc.FORCE,
 }
-_ASB_KEY: tuple[str, ...] = (
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "Crime type",
-    "Context",
+_ASB_KEY = tuple(
+    c for c in sc.POLICE_UK_COLUMNS if c not in ("Crime ID", "LSOA name", "Last outcome category")
 )
+"""The fields that identify a row without a Crime ID (all but the id, LSOA name, outcome)."""
 
 
 def police_columns(name: str, found: list[str]) -> dict[str, str]:
@@ -69,10 +62,8 @@ def build_police(
 
     Returns
     -------
-    frame : pandas.DataFrame
-        One row per file row, not yet conformed to the schema.
-    problems : Problems
-        Masks of rows to reject, with their reasons.
+    frame, problems
+        As for :func:`layers._rows.build_rows`.
     """
     columns: dict[str, Any] = {t: frame[c] for c, t in _POLICE_MAP.items()}
     columns[sc.EVENT_ID] = _police_ids(frame)

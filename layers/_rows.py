@@ -10,20 +10,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers import _reasons as reasons
 from layers import schema as sc
 from layers._columns import COMPUTED, EASTING, FOUND_EASTING, FOUND_NORTHING, NORTHING
-from layers._reasons import (
-    AT_ZERO,
-    BAD_COORDINATES,
-    BAD_DATE,
-    BAD_VALUE,
-    FUTURE_DATE,
-    MISSING_FIELD,
-    NO_LOCATION,
-    OUTSIDE_EXTENT,
-    UNKNOWN_CATEGORY,
-    Problems,
-)
+from layers._reasons import Problems
 from layers._values import (
     PARSERS,
     Point,
@@ -96,19 +86,23 @@ def date_problems(
     bad = ~blank & dates[0].isna().to_numpy()
     if month_only:
         bad |= ~blank & (dates[2] != sc.DatePrecision.MONTH.value).to_numpy()
-    problems = [(blank, f"{MISSING_FIELD}: {field}"), (bad, BAD_DATE)]
+    problems = [(blank, f"{reasons.MISSING_FIELD}: {field}"), (bad, reasons.BAD_DATE)]
     if today is not None:
-        problems.append(((dates[0] > pd.Timestamp(today)).to_numpy(), FUTURE_DATE))
+        problems.append(((dates[0] > pd.Timestamp(today)).to_numpy(), reasons.FUTURE_DATE))
     return problems
 
 
 def location_problems(point: Point, extent: Extent | None, *, area: pd.Series | None) -> Problems:
     """Return rows without location (point or ``area``), bad, at 0,0 or outside ``extent``."""
     located = point.given | (area.notna().to_numpy() if area is not None else False)
-    problems = [(~located, NO_LOCATION), (point.bad, BAD_COORDINATES), (point.zero, AT_ZERO)]
+    problems = [
+        (~located, reasons.NO_LOCATION),
+        (point.bad, reasons.BAD_COORDINATES),
+        (point.zero, reasons.AT_ZERO),
+    ]
     if extent is not None:
         usable = point.given & ~point.bad & ~point.zero
-        problems.append((usable & ~extent.contains(point.lon, point.lat), OUTSIDE_EXTENT))
+        problems.append((usable & ~extent.contains(point.lon, point.lat), reasons.OUTSIDE_EXTENT))
     return problems
 
 
@@ -128,8 +122,8 @@ def category(kind: Kind, get: Getter, columns: dict[str, Any]) -> tuple[dict[str
     codes, uniques = pd.factorize(text)
     names = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
     known = take(names.str.lower().map(canonical).astype("str"), codes, text.index)
-    problems = [(text.notna().to_numpy() & known.isna().to_numpy(), UNKNOWN_CATEGORY)]
-    problems.append((text.isna().to_numpy(), f"{MISSING_FIELD}: {sc.CATEGORY}"))
+    problems = [(text.notna().to_numpy() & known.isna().to_numpy(), reasons.UNKNOWN_CATEGORY)]
+    problems.append((text.isna().to_numpy(), f"{reasons.MISSING_FIELD}: {sc.CATEGORY}"))
     return {sc.CATEGORY: known.fillna(text)}, problems
 
 
@@ -148,7 +142,7 @@ def _base_columns(
 ) -> tuple[dict[str, Any], Problems]:
     columns: dict[str, Any] = {sc.EVENT_ID: get(sc.EVENT_ID), sc.KIND: kind.value}
     problems: Problems = [
-        (get(field).isna().to_numpy(), f"{MISSING_FIELD}: {field}")
+        (get(field).isna().to_numpy(), f"{reasons.MISSING_FIELD}: {field}")
         for field in sc.REQUIRED[kind]
         if field not in (sc.DATE, sc.DATETIME, sc.START_DATE, sc.CATEGORY)
     ]
@@ -192,8 +186,8 @@ def _missing_location(
     basis = basis.where(basis != "")
     problems = location_problems(chosen, extent, area=None)
     problems += [
-        (last.given & found.bad, f"{BAD_COORDINATES}: found location"),
-        (last.given & found.zero, f"{AT_ZERO}: found location"),
+        (last.given & found.bad, f"{reasons.BAD_COORDINATES}: found location"),
+        (last.given & found.zero, f"{reasons.AT_ZERO}: found location"),
     ]
     columns = {sc.LON: chosen.lon, sc.LAT: chosen.lat, sc.FOUND_LON: found.lon}
     return columns | {sc.FOUND_LAT: found.lat, sc.LOCATION_BASIS: basis}, problems
@@ -228,6 +222,6 @@ def _typed_columns(kind: Kind, get: Getter, done: set[str]) -> tuple[dict[str, A
             columns[column] = text
             continue
         columns[column], bad = parse(text)
-        reason = BAD_DATE if dtype.startswith("datetime") else BAD_VALUE
+        reason = reasons.BAD_DATE if dtype.startswith("datetime") else reasons.BAD_VALUE
         problems.append((bad, f"{reason}: {column}"))
     return columns, problems

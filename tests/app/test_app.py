@@ -10,21 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from layers.aggregate import counts
-from layers.ingest import build_demo_store
-from layers.settings import load_settings
 from layers.store import Store
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("app_demo")
-    settings = load_settings(
-        store=home / "atlas.duckdb", secret_file=home / "key", rejected_dir=home / "rejected"
-    )
-    build_demo_store(settings, scale=0.3)
-    return settings.store
 
 
 def _run(store: Path, monkeypatch: pytest.MonkeyPatch, **params: str | list[str]) -> AppTest:

@@ -21,9 +21,7 @@ import pytest
 from playwright.sync_api import Browser, FrameLocator, Page, Route, sync_playwright
 
 from layers.aggregate import counts
-from layers.ingest import build_demo_store
 from layers.maps import month_range_label
-from layers.settings import load_settings
 from layers.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,16 +58,6 @@ class Traffic:
     blocked: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("browser_demo")
-    settings = load_settings(
-        store=home / "atlas.duckdb", secret_file=home / "key", rejected_dir=home / "rejected"
-    )
-    build_demo_store(settings, scale=0.3)
-    return settings.store
 
 
 @pytest.fixture(scope="module")

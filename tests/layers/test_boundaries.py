@@ -24,15 +24,6 @@ OUTPUT = ["code", "name", "level", "parent_code", "geometry"]
 BNG = "EPSG:27700"
 
 
-def _squares() -> gpd.GeoDataFrame:
-    """Four 1 km squares in British National Grid (central Bristol), a 2 x 2 block."""
-    x0, y0 = 358_000, 172_000
-    boxes = [shapely.box(x0 + i * 1000, y0 + j * 1000, x0 + (i + 1) * 1000, y0 + (j + 1) * 1000)
-             for j in range(2) for i in range(2)]  # fmt: skip
-    table = {"wd_id": ["W4", "W3", "W2", "W1"], "wd_nm": ["Four", "Three", "Two", "One"]}
-    return gpd.GeoDataFrame(table, geometry=boxes, crs=BNG)
-
-
 def _write(frame: gpd.GeoDataFrame, path: Path) -> Path:
     frame.to_file(path)
     return path
@@ -43,8 +34,9 @@ MAP = {"wd_id": "code", "wd_nm": "name"}
 
 # --- read_boundaries --------------------------------------------------------------------
 @pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".shp", ".zip"])
-def test_read_boundaries_formats_reproject_to_wgs84(tmp_path: Path, suffix: str) -> None:
-    squares = _squares()
+def test_read_boundaries_formats_reproject_to_wgs84(
+    tmp_path: Path, suffix: str, squares: gpd.GeoDataFrame
+) -> None:
     path = _write(squares, tmp_path / f"w{'.shp' if suffix == '.zip' else suffix}")
     if suffix == ".zip":
         with zipfile.ZipFile(tmp_path / "w.zip", "w") as archive:
@@ -64,11 +56,13 @@ def test_read_boundaries_formats_reproject_to_wgs84(tmp_path: Path, suffix: str)
     assert min(abs(x - lon) + abs(y - lat) for x, y in w4.exterior.coords) < 1e-9
 
 
-def test_read_boundaries_guesses_british_grid_without_crs(tmp_path: Path) -> None:
-    path = _write(_squares(), tmp_path / "noprj.shp")
+def test_read_boundaries_guesses_british_grid_without_crs(
+    tmp_path: Path, squares: gpd.GeoDataFrame
+) -> None:
+    path = _write(squares, tmp_path / "noprj.shp")
     path.with_suffix(".prj").unlink()
     areas = B.read_boundaries(path, mapping=MAP)
-    expected = _squares().to_crs("EPSG:4326").set_index("wd_id").geometry
+    expected = squares.to_crs("EPSG:4326").set_index("wd_id").geometry
     for code, shape in zip(areas["code"], areas.geometry, strict=True):
         assert shape.normalize().equals_exact(expected[code].normalize(), tolerance=1e-9)
     assert areas.attrs["notes"] == [
@@ -111,16 +105,18 @@ def test_read_boundaries_repairs_invalid_geometry(tmp_path: Path) -> None:
     assert any("repaired" in n and "X" in n for n in areas.attrs["notes"])
 
 
-def test_read_boundaries_dissolves_repeated_codes(tmp_path: Path) -> None:
-    squares = _squares().assign(wd_id=["A", "A", "B", "B"], wd_nm=["a", "a", "b", "b"])
+def test_read_boundaries_dissolves_repeated_codes(
+    tmp_path: Path, squares: gpd.GeoDataFrame
+) -> None:
+    squares = squares.assign(wd_id=["A", "A", "B", "B"], wd_nm=["a", "a", "b", "b"])
     areas = B.read_boundaries(_write(squares, tmp_path / "d.gpkg"), mapping=MAP)
     assert areas["code"].tolist() == ["A", "B"]
     assert areas.to_crs(BNG).area.tolist() == pytest.approx([2e6, 2e6], rel=1e-6)
     assert any("dissolved 4 features into 2 areas" in n for n in areas.attrs["notes"])
 
 
-def test_read_boundaries_refuses_missing_fields(tmp_path: Path) -> None:
-    path = _write(_squares(), tmp_path / "wards.geojson")
+def test_read_boundaries_refuses_missing_fields(tmp_path: Path, squares: gpd.GeoDataFrame) -> None:
+    path = _write(squares, tmp_path / "wards.geojson")
     with pytest.raises(FileRefused) as caught:
         B.read_boundaries(path, mapping={"ward_id": "code"})
     message = str(caught.value)
@@ -152,8 +148,8 @@ def test_read_boundaries_refuses_unreadable_and_bad_arguments(tmp_path: Path) ->
 
 
 # --- storing ------------------------------------------------------------------------------
-def test_boundaries_frame_round_trip(tmp_path: Path) -> None:
-    areas = B.read_boundaries(_write(_squares(), tmp_path / "w.geojson"), mapping=MAP)
+def test_boundaries_frame_round_trip(tmp_path: Path, squares: gpd.GeoDataFrame) -> None:
+    areas = B.read_boundaries(_write(squares, tmp_path / "w.geojson"), mapping=MAP)
     frame = B.boundaries_to_frame(areas)
     columns = LAYER_COLUMNS[Kind.BOUNDARIES]
     assert list(frame.columns) == list(columns)
@@ -181,8 +177,8 @@ def _sjoin_codes(lon: np.ndarray, lat: np.ndarray, areas: gpd.GeoDataFrame) -> l
     return [None if pd.isna(c) else c for c in joined["code"]]
 
 
-def test_assign_areas_matches_sjoin_within(tmp_path: Path) -> None:
-    areas = B.read_boundaries(_write(_squares(), tmp_path / "w.geojson"), mapping=MAP)
+def test_assign_areas_matches_sjoin_within(tmp_path: Path, squares: gpd.GeoDataFrame) -> None:
+    areas = B.read_boundaries(_write(squares, tmp_path / "w.geojson"), mapping=MAP)
     rng = np.random.default_rng(5)
     x0, y0, x1, y1 = areas.total_bounds
     lon = rng.uniform(x0 - 0.01, x1 + 0.01, 3_000)
@@ -197,8 +193,10 @@ def test_assign_areas_matches_sjoin_within(tmp_path: Path) -> None:
     assert None in set(got)
 
 
-def test_assign_areas_shared_edge_goes_to_first_code(tmp_path: Path) -> None:
-    areas = B.read_boundaries(_write(_squares(), tmp_path / "w.geojson"), mapping=MAP)
+def test_assign_areas_shared_edge_goes_to_first_code(
+    tmp_path: Path, squares: gpd.GeoDataFrame
+) -> None:
+    areas = B.read_boundaries(_write(squares, tmp_path / "w.geojson"), mapping=MAP)
     shapes = {c: set(g.exterior.coords) for c, g in zip(areas["code"], areas.geometry, strict=True)}
     centre = (shapes["W1"] & shapes["W2"] & shapes["W3"] & shapes["W4"]).pop()
     top = (shapes["W1"] & shapes["W2"] - {centre}).pop()  # on the W1 / W2 edge only
@@ -237,8 +235,8 @@ def test_assign_areas_refuses_areas_without_code() -> None:
 
 
 # --- extent -------------------------------------------------------------------------------
-def test_extent_of_buffers_in_metres(tmp_path: Path) -> None:
-    areas = B.read_boundaries(_write(_squares(), tmp_path / "w.geojson"), mapping=MAP)
+def test_extent_of_buffers_in_metres(tmp_path: Path, squares: gpd.GeoDataFrame) -> None:
+    areas = B.read_boundaries(_write(squares, tmp_path / "w.geojson"), mapping=MAP)
     extent = B.extent_of(areas, buffer_m=2000)
     box = shapely.segmentize(shapely.box(356_001, 170_001, 361_999, 175_999), 100)
     lon, lat = Transformer.from_crs(BNG, "EPSG:4326", always_xy=True).transform(
@@ -251,8 +249,10 @@ def test_extent_of_buffers_in_metres(tmp_path: Path) -> None:
     assert not extent.contains(*outside)
 
 
-def test_extent_of_refuses_negative_buffer_and_empty(tmp_path: Path) -> None:
-    areas = B.read_boundaries(_write(_squares(), tmp_path / "w.geojson"), mapping=MAP)
+def test_extent_of_refuses_negative_buffer_and_empty(
+    tmp_path: Path, squares: gpd.GeoDataFrame
+) -> None:
+    areas = B.read_boundaries(_write(squares, tmp_path / "w.geojson"), mapping=MAP)
     with pytest.raises(SchemaError, match="buffer_m must be a number of metres >= 0"):
         B.extent_of(areas, buffer_m=-1)
     with pytest.raises(SchemaError, match="areas is empty"):

@@ -7,7 +7,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-import shapely
 
 from layers import boundaries as B
 from layers import localities as L
@@ -18,18 +17,11 @@ OUTPUT = ["code", "name", "level", "parent_code", "geometry"]
 BNG = "EPSG:27700"
 
 
-def _squares() -> gpd.GeoDataFrame:
-    """Four 1 km squares in British National Grid (central Bristol), a 2 x 2 block."""
-    x0, y0 = 358_000, 172_000
-    boxes = [shapely.box(x0 + i * 1000, y0 + j * 1000, x0 + (i + 1) * 1000, y0 + (j + 1) * 1000)
-             for j in range(2) for i in range(2)]  # fmt: skip
-    table = {"wd_id": ["W4", "W3", "W2", "W1"], "wd_nm": ["Four", "Three", "Two", "One"]}
-    return gpd.GeoDataFrame(table, geometry=boxes, crs=BNG)
-
-
-def _wards(tmp_path: Path) -> gpd.GeoDataFrame:
+@pytest.fixture
+def wards(tmp_path: Path, squares: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The four squares written to GeoJSON and read back as wards W1..W4."""
     path = tmp_path / "w.geojson"
-    _squares().to_file(path)
+    squares.to_file(path)
     return B.read_boundaries(path, mapping=MAP)
 
 
@@ -59,8 +51,7 @@ def test_read_localities_refuses_unknown_names_and_duplicates(tmp_path: Path) ->
     assert "lines [4] have neither ward_code nor ward_name" in message
 
 
-def test_with_localities_by_code_then_name(tmp_path: Path) -> None:
-    wards = _wards(tmp_path)
+def test_with_localities_by_code_then_name(tmp_path: Path, wards: gpd.GeoDataFrame) -> None:
     wards["name"] = ["One", "Two & Half", "Three", "Four"]
     before = wards.copy()
     rows = [("W1", "x", "North"), ("E999", "two  AND half", "South"), ("W9", "Nine", "South")]
@@ -75,8 +66,7 @@ def test_with_localities_by_code_then_name(tmp_path: Path) -> None:
     assert "1 locality row(s) match no ward: ['Nine']" in notes
 
 
-def test_localities_from_wards_dissolves(tmp_path: Path) -> None:
-    wards = _wards(tmp_path)
+def test_localities_from_wards_dissolves(wards: gpd.GeoDataFrame) -> None:
     wards["parent_code"] = ["South", "South", "North", None]
     localities = L.localities_from_wards(wards)
     assert list(localities.columns) == OUTPUT

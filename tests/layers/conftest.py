@@ -1,0 +1,20 @@
+"""Fixtures shared by the layer tests: four small wards in British National Grid."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+import shapely
+
+
+@pytest.fixture
+def squares() -> gpd.GeoDataFrame:
+    """Four 1 km squares in British National Grid (central Bristol), a 2 x 2 block.
+
+    Fields ``wd_id`` (W4, W3, W2, W1) and ``wd_nm`` (Four ... One), CRS EPSG:27700.
+    """
+    x0, y0 = 358_000, 172_000
+    boxes = [shapely.box(x0 + i * 1000, y0 + j * 1000, x0 + (i + 1) * 1000, y0 + (j + 1) * 1000)
+             for j in range(2) for i in range(2)]  # fmt: skip
+    table = {"wd_id": ["W4", "W3", "W2", "W1"], "wd_nm": ["Four", "Three", "Two", "One"]}
+    return gpd.GeoDataFrame(table, geometry=boxes, crs="EPSG:27700")
