@@ -188,8 +188,9 @@ def index_points(
 ) -> pd.DataFrame:
     """Add the H3 cell, ward, locality and LSOA of each row's point.
 
-    Works on unique coordinates (police.uk points share snap points). LSOA codes given by
-    the source (police.uk) are kept; others come from the LSOA boundaries when loaded.
+    Works on unique coordinates (police.uk points share snap points): each distinct
+    point is indexed once and the result scattered back. LSOA codes given by the source
+    (police.uk) are kept; others come from the LSOA boundaries when loaded.
 
     Returns
     -------
@@ -199,18 +200,17 @@ def index_points(
     out = frame.copy()
     if S.LON not in out.columns or out.empty:
         return S.conform(out, kind, stored=True)
-    lon = out[S.LON].to_numpy(dtype="float64")
-    lat = out[S.LAT].to_numpy(dtype="float64")
-    cells = grid.cells_from_points(lon, lat, resolution=resolution)
-    out[S.H3_CELL] = pd.array(np.where(cells == 0, pd.NA, cells), dtype="UInt64")
-    lookup = area_lookup(lon, lat, areas)
-    out[S.WARD] = lookup[S.WARD].to_numpy()
-    out[S.LOCALITY] = lookup[S.LOCALITY].to_numpy()
-    if S.LSOA in lookup.columns:
-        given = (
-            out[S.LSOA] if S.LSOA in out.columns else pd.Series(None, index=out.index, dtype="str")
-        )
-        out[S.LSOA] = given.fillna(pd.Series(lookup[S.LSOA].to_numpy(), index=out.index))
+    ulon, ulat, inverse = grid.unique_points(out[S.LON], out[S.LAT])
+    located = inverse >= 0
+    take = np.where(located, inverse, 0)
+    cells = grid.cells_from_points(ulon, ulat, resolution=resolution)[take] if len(ulon) else take
+    out[S.H3_CELL] = pd.arrays.IntegerArray(cells.astype("uint64"), mask=~located)
+    unique = area_lookup(ulon, ulat, areas)
+    for column in unique.columns:
+        values = unique[column].to_numpy(dtype=object)[take] if len(ulon) else take
+        out[column] = pd.Series(values, index=out.index).where(located).astype("str")
+    if S.LSOA in unique.columns and S.LSOA in frame.columns:
+        out[S.LSOA] = frame[S.LSOA].fillna(out[S.LSOA])  # a code given by the source wins
     _areas_from_codes(out, areas)
     return S.conform(out, kind, stored=True)
 

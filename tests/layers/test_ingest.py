@@ -364,3 +364,16 @@ def test_lsoa_boundaries_give_every_lsoa_a_row_and_locate_points_without_a_code(
     expected = gpd.sjoin(points, lsoas, predicate="within")["LSOA11CD"].value_counts()
     got = table.set_index("area_code")["count"]
     assert got[got > 0].sort_index().to_dict() == expected.sort_index().to_dict()
+
+
+def test_stored_cells_equal_h3_on_every_row(tmp_path: Path, small_file: Path) -> None:
+    import h3
+
+    settings = _settings(tmp_path)
+    import_files("incidents", [small_file], settings=settings)
+    stored = Store(settings.store).query("SELECT lon, lat, h3_cell FROM incidents")
+    expected = [
+        h3.str_to_int(h3.latlng_to_cell(y, x, 11))
+        for x, y in zip(stored.lon, stored.lat, strict=True)
+    ]
+    assert [int(c) for c in stored["h3_cell"]] == expected
