@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
@@ -55,6 +55,7 @@ class CountQuery:
     date_from: date | None
     date_to: date | None  # first day of the last month included
     period: str
+    wards: tuple[str, ...] | None = None  # the place: only events in these wards
 
 
 def counts(
@@ -67,6 +68,7 @@ def counts(
     date_from: str | None = None,
     date_to: str | None = None,
     period: str = "none",
+    within: str | None = None,
 ) -> pd.DataFrame:
     """Count events by area and period, with zeros for areas and periods that had none.
 
@@ -87,6 +89,10 @@ def counts(
         First and last month included, ``YYYY-MM``. None: the data's first / last month.
     period
         ``none``, ``month``, ``quarter`` or ``year``.
+    within
+        A place: ``ward:CODE`` or ``locality:NAME`` keeps only events in it and only its
+        areas (H3 cells whose centre lies in it, plus any cell holding one of its
+        events; its wards; its locality). None or ``city``: everywhere.
 
     Returns
     -------
@@ -97,12 +103,37 @@ def counts(
         no area of the unit are not counted; their number is in ``attrs["unassigned"]``.
     """
     query = _validate(by, kinds, categories, flags, date_from, date_to, period)
+    query = replace(query, wards=wards_within(store, within))
     observed = _observed(store, query)
     areas = _areas(store, query, observed)
     periods = _periods(store, query)
     table = _fill_zeros(observed, areas, periods)
     table.attrs["unassigned"] = int(observed.loc[observed["area"].isna(), "n"].sum())
     return _finish(table, query)
+
+
+def wards_within(store: Store, within: str | None) -> tuple[str, ...] | None:
+    """Return the ward codes of a place (``ward:CODE`` / ``locality:NAME``), None for the city.
+
+    Raises
+    ------
+    SchemaError
+        When the place is not written as above or names no loaded ward or locality.
+    """
+    if within is None or within == "city":
+        return None
+    level, _, name = within.partition(":")
+    wards = store.query("SELECT code, name, parent_code FROM boundaries WHERE level = 'ward'")
+    if level == "ward" and name in set(wards["code"]):
+        return (name,)
+    if level == "locality" and name in set(wards["parent_code"].dropna()):
+        return tuple(sorted(wards.loc[wards["parent_code"] == name, "code"]))
+    localities = ", ".join(sorted(set(wards["parent_code"].dropna())))
+    raise SchemaError(
+        f"within={within!r} names no loaded place: write ward:CODE (e.g. "
+        f"ward:{wards['code'].iloc[0] if len(wards) else 'E05010885'}) or locality:NAME "
+        f"(one of: {localities or 'none loaded'})"
+    )
 
 
 def _validate(
@@ -194,6 +225,9 @@ def _where(query: CountQuery) -> tuple[str, list[object]]:
     if query.categories is not None:
         clauses.append("list_contains(?, category)")
         params.append(list(query.categories))
+    if query.wards is not None:
+        clauses.append("list_contains(?, ward_code)")
+        params.append(list(query.wards))
     return " AND ".join(clauses), params
 
 
@@ -207,7 +241,11 @@ def _areas(store: Store, query: CountQuery, observed: pd.DataFrame) -> pd.DataFr
     """Return every area of the unit: columns area, area_name."""
     seen = observed["area"].dropna().unique()
     if query.unit == "h3":
-        cover = store.query("SELECT h3_cell FROM coverage WHERE resolution = ?", [query.resolution])
+        cover = store.query(
+            "SELECT h3_cell FROM coverage WHERE resolution = ? "
+            "AND (? OR list_contains(?, ward_code))",
+            [query.resolution, query.wards is None, list(query.wards or ())],
+        )
         cells = pd.unique(pd.concat([cover["h3_cell"], pd.Series(seen, dtype="UInt64")]).dropna())
         return pd.DataFrame(
             {"area": cells, "area_name": pd.Series(None, index=range(len(cells)), dtype="str")}
@@ -216,8 +254,21 @@ def _areas(store: Store, query: CountQuery, observed: pd.DataFrame) -> pd.DataFr
     known = store.query(
         "SELECT code AS area, name AS area_name FROM boundaries WHERE level = ?", [level.value]
     ).astype("str")
+    known = known[_in_place(store, known["area"], query)]
     extra = pd.DataFrame({"area": sorted(set(seen) - set(known["area"]))}, dtype="str")
     return pd.concat([known, extra], ignore_index=True)
+
+
+def _in_place(store: Store, codes: pd.Series, query: CountQuery) -> pd.Series:
+    """Which known areas of a ward / locality / LSOA unit belong to the place."""
+    if query.wards is None:
+        return pd.Series(True, index=codes.index)
+    if query.unit == "ward":
+        return codes.isin(query.wards)
+    if query.unit == "locality":
+        wards = store.query("SELECT code, parent_code FROM boundaries WHERE level = 'ward'")
+        return codes.isin(set(wards.loc[wards["code"].isin(query.wards), "parent_code"]))
+    return pd.Series(False, index=codes.index)  # LSOAs: only those holding events are known
 
 
 def _periods(store: Store, query: CountQuery) -> list[str]:

@@ -211,6 +211,29 @@ def cell_polygons(cells: ArrayLike) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({H3_CELL: arr}, geometry=geometry, crs=CRS_STORE)
 
 
+def cell_centres(cells: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Return the centre (lon, lat) of each cell, in input order.
+
+    Parameters
+    ----------
+    cells
+        uint64 H3 cells; all must be valid (no 0).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        float64 longitudes and latitudes (WGS84).
+    """
+    arr = _as_cells(cells, name="cells")
+    unique, inverse = np.unique(arr, return_inverse=True)
+    _raise(_invalid_cell_problems(unique, name="cells"))
+    xy = np.asarray(
+        _to_xy(h3.cell_to_latlng(h3.int_to_str(int(c))) for c in unique), dtype="float64"
+    )
+    xy = xy.reshape(-1, 2)[inverse.reshape(-1)]
+    return xy[:, 0], xy[:, 1]
+
+
 def cell_neighbours(cells: ArrayLike, *, k: int = 1) -> pd.DataFrame:
     """Return the k-ring (``h3.grid_disk``) of each distinct cell, the cell itself included.
 

@@ -327,11 +327,15 @@ def _reassign_stored(
         writer.reassign_areas(kind, pd.concat([coords, lookup], axis=1))
 
 
-def _coverage(wards: gpd.GeoDataFrame, settings: Settings) -> dict[int, np.ndarray]:
-    return {
-        r: grid.cells_covering(wards, resolution=r)
-        for r in range(settings.min_resolution, settings.store_resolution + 1)
-    }
+def _coverage(wards: gpd.GeoDataFrame, settings: Settings) -> dict[int, pd.DataFrame]:
+    """Return, per resolution, the cells covering the wards and the ward of each centre."""
+    out = {}
+    for resolution in range(settings.min_resolution, settings.store_resolution + 1):
+        cells = grid.cells_covering(wards, resolution=resolution)
+        lon, lat = grid.cell_centres(cells) if len(cells) else (cells, cells)
+        ward = B.assign_areas(lon, lat, wards) if len(cells) else cells.astype(object)
+        out[resolution] = pd.DataFrame({S.H3_CELL: cells, S.WARD: ward})
+    return out
 
 
 def _ensure_study_area(

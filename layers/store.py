@@ -320,16 +320,26 @@ class Writer:
         finally:
             self._con.unregister("_areas")
 
-    def replace_coverage(self, cells_by_resolution: dict[int, Any]) -> None:
-        """Replace the H3 cells that cover the study area, per resolution."""
+    def replace_coverage(self, cells_by_resolution: dict[int, pd.DataFrame]) -> None:
+        """Replace the H3 cells that cover the study area, per resolution.
+
+        Each frame has columns h3_cell and ward_code (the ward holding the cell's centre,
+        missing for edge cells whose centre lies in no ward).
+        """
         self._con.execute("DELETE FROM coverage")
         for resolution, cells in cells_by_resolution.items():
             frame = pd.DataFrame(
-                {"resolution": resolution, "h3_cell": pd.array(cells, dtype="UInt64")}
+                {
+                    "resolution": resolution,
+                    "h3_cell": pd.array(cells[S.H3_CELL], dtype="UInt64"),
+                    "ward_code": cells[S.WARD].astype("str"),
+                }
             )
             self._con.register("_cov", frame)
             try:
-                self._con.execute("INSERT INTO coverage SELECT resolution, h3_cell FROM _cov")
+                self._con.execute(
+                    "INSERT INTO coverage SELECT resolution, h3_cell, ward_code FROM _cov"
+                )
             finally:
                 self._con.unregister("_cov")
 
@@ -393,7 +403,11 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     )
     imports = ", ".join(f"{n} {t}" for n, t in IMPORT_COLUMNS.items())
     con.execute(f"CREATE TABLE IF NOT EXISTS imports ({imports})")
-    con.execute("CREATE TABLE IF NOT EXISTS coverage (resolution INTEGER, h3_cell UBIGINT)")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS coverage "
+        "(resolution INTEGER, h3_cell UBIGINT, ward_code VARCHAR)"
+    )
+    con.execute("ALTER TABLE coverage ADD COLUMN IF NOT EXISTS ward_code VARCHAR")
     con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)")
     con.execute(
         "INSERT INTO meta SELECT 'schema_version', ? WHERE NOT EXISTS "

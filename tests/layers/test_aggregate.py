@@ -67,7 +67,12 @@ def store(tmp_path: Path, events: pd.DataFrame) -> Store:
             pd.DataFrame({S.CODE: ["East Central", "South"], S.NAME: ["East Central", "South"]}),
             import_id="t",
         )
-        w.replace_coverage({8: np.array(sorted(cells8 | {empty}), dtype="uint64")})
+        cover = np.array(sorted(cells8 | {empty}), dtype="uint64")
+        ward_of = {c: ("W1" if i % 2 else "W2") for i, c in enumerate(cover.tolist())}
+        ward_of[empty] = "W3"
+        w.replace_coverage(
+            {8: pd.DataFrame({S.H3_CELL: cover, S.WARD: [ward_of[c] for c in cover.tolist()]})}
+        )
         for kind in (S.Kind.INCIDENTS, S.Kind.KNIFE):
             w.add_events(kind, events[events[S.KIND] == kind.value])
     return store
@@ -142,3 +147,26 @@ def test_an_empty_store_gives_an_empty_table_with_the_schema(tmp_path: Path) -> 
     table = counts(Store(tmp_path / "empty.duckdb"), by="ward", period="month")
     assert table.empty
     assert list(table.columns) == list(COUNT_COLUMNS)
+
+
+def test_within_a_ward_or_locality_keeps_its_events_and_areas(
+    store: Store, events: pd.DataFrame
+) -> None:
+    inc = events[events[S.KIND] == "incidents"]
+    by_ward = counts(store, by="ward", within="ward:W2")
+    assert list(by_ward["area_code"]) == ["W2"]
+    assert by_ward["count"].sum() == int((inc[S.WARD] == "W2").sum())
+    cells = counts(store, by="h3:8", within="ward:W2")
+    assert cells["count"].sum() == int((inc[S.WARD] == "W2").sum())
+    assert h3.latlng_to_cell(51.30, -2.90, 8) not in set(cells["area_code"])  # W3's cell
+    south = counts(store, by="h3:8", within="ward:W3")
+    assert list(south["area_code"]) == [h3.latlng_to_cell(51.30, -2.90, 8)]
+    assert south["count"].sum() == 0
+    locality = counts(store, by="locality", within="locality:East Central")
+    assert list(locality["area_code"]) == ["East Central"]
+    assert locality["count"].sum() == len(inc)
+
+
+def test_an_unknown_place_is_refused_with_the_known_ones(store: Store) -> None:
+    with pytest.raises(SchemaError, match=r"locality:NAME \(one of: East Central, South\)"):
+        counts(store, by="ward", within="locality:Nowhere")

@@ -304,3 +304,11 @@ def test_resolution_of() -> None:
         grid.resolution_of(mixed)
     with pytest.raises(SchemaError, match=r"received resolutions \[\]"):
         grid.resolution_of(np.array([0], dtype=np.uint64))
+
+
+def test_cell_centres_match_h3_with_the_swap() -> None:
+    cells = grid.cells_from_points([-2.59, -2.60, -2.59], [51.45, 51.46, 51.45], resolution=9)
+    lon, lat = grid.cell_centres(cells)
+    for cell, x, y in zip(cells.tolist(), lon, lat, strict=True):
+        expected_lat, expected_lon = h3.cell_to_latlng(h3.int_to_str(cell))
+        assert (x, y) == (expected_lon, expected_lat)
