@@ -201,16 +201,45 @@ def _observed(store: Store, query: CountQuery) -> pd.DataFrame:
         area = grid.parent_sql(S.H3_CELL, resolution=query.resolution or 8)
     else:
         area = _AREA_COLUMN[query.unit]
-    where, params = _where(query)
-    union = " UNION ALL ".join(
-        f"SELECT {area} AS area, {_PERIOD_SQL[query.period]} AS period FROM {kind} WHERE {where}"
-        + _flag_clause(kind, query)
-        for kind in query.kinds
-    )
+    union, params = _events_sql(query, f"{area} AS area, {_PERIOD_SQL[query.period]} AS period")
     sql = f"SELECT area, period, count(*) AS n FROM ({union}) GROUP BY ALL"
-    observed = store.query(sql, params * len(query.kinds))
+    observed = store.query(sql, params)
     area_dtype = "UInt64" if query.unit == "h3" else "str"
     return observed.astype({"area": area_dtype, "period": "str", "n": "int64"})
+
+
+def filtered_events(
+    store: Store,
+    *,
+    select: str,
+    kinds: Sequence[S.Kind | str] = (S.Kind.INCIDENTS,),
+    categories: Sequence[str] | None = None,
+    flags: Sequence[str] | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    within: str | None = None,
+) -> tuple[str, list[object]]:
+    """Return SQL selecting ``select`` from the events that pass the filters, and its values.
+
+    The filters mean what they mean in :func:`counts`. ``select`` is a list of columns or
+    expressions over the columns the event layers share (``lon, lat``, ``h3_cell``...).
+
+    Returns
+    -------
+    tuple of (str, list)
+        A ``UNION ALL`` of one SELECT per layer, and the values of its placeholders.
+    """
+    query = _validate("ward", kinds, categories, flags, date_from, date_to, "none")
+    return _events_sql(replace(query, wards=wards_within(store, within)), select)
+
+
+def _events_sql(query: CountQuery, select: str) -> tuple[str, list[object]]:
+    where, params = _where(query)
+    union = " UNION ALL ".join(
+        f"SELECT {select} FROM {kind} WHERE {where}" + _flag_clause(kind, query)
+        for kind in query.kinds
+    )
+    return union, params * len(query.kinds)
 
 
 def _where(query: CountQuery) -> tuple[str, list[object]]:

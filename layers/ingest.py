@@ -183,6 +183,24 @@ def import_result(
     return report
 
 
+def preview(result: ReadResult, *, store: Store) -> dict[str, int]:
+    """Say what importing a read file would do, without writing anything.
+
+    Returns
+    -------
+    dict of str to int
+        ``rows_read``, ``imported`` (new rows), ``duplicates`` (rows whose id is already
+        stored) and ``rejected``.
+    """
+    duplicates = store.count_stored(result.kind, result.valid[S.EVENT_ID].tolist())
+    return {
+        "rows_read": sum(s.rows_read for s in result.sources),
+        "imported": len(result.valid) - duplicates,
+        "duplicates": duplicates,
+        "rejected": len(result.rejected),
+    }
+
+
 def index_points(
     frame: pd.DataFrame, *, kind: S.Kind, areas: StudyAreas, resolution: int
 ) -> pd.DataFrame:

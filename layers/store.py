@@ -123,6 +123,16 @@ class Store:
         with self.connect() as con:
             return con.execute(sql, params).df() if params else con.execute(sql).df()
 
+    def count_stored(self, kind: S.Kind | str, ids: Sequence[str]) -> int:
+        """Return how many of ``ids`` are already stored in a layer (a re-import's duplicates)."""
+        frame = pd.DataFrame({S.EVENT_ID: pd.Series(list(ids), dtype="str")})
+        with self.connect() as con:
+            con.register("_ids", frame)
+            row = con.execute(
+                f"SELECT count(*) FROM _ids i SEMI JOIN {S.Kind(kind)} t ON i.event_id = t.event_id"
+            ).fetchone()
+        return int(row[0]) if row else 0
+
     def initialise(self) -> None:
         """Create the store with empty tables if it does not exist yet."""
         with self.transaction():

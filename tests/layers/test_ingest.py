@@ -377,3 +377,29 @@ def test_stored_cells_equal_h3_on_every_row(tmp_path: Path, small_file: Path) ->
         for x, y in zip(stored.lon, stored.lat, strict=True)
     ]
     assert [int(c) for c in stored["h3_cell"]] == expected
+
+
+def test_preview_says_what_an_import_would_do_and_writes_nothing(
+    tmp_path: Path, small_file: Path
+) -> None:
+    from layers.ingest import preview
+    from layers.readers import read_layer
+
+    settings = _settings(tmp_path)
+    import_files(
+        "incidents",
+        [_police_csv(tmp_path / "first.csv", [_row("id0"), _row("id1")])],
+        settings=settings,
+    )
+    store = Store(settings.store)
+    before = store.version()
+    result = read_layer("incidents", [small_file])
+    assert preview(result, store=store) == {
+        "rows_read": 9,
+        "imported": 5,
+        "duplicates": 2,
+        "rejected": 2,
+    }
+    assert store.version() == before
+    report = import_files("incidents", [small_file], settings=settings)
+    assert (report.imported, report.duplicates, report.rejected) == (5, 2, 2)
