@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
+import geopandas as gpd
 import streamlit as st
 
 from app_pages import (
+    AUTO,
+    CITY,
     FILTERS_KEY,
+    FLAG_LABELS,
     KIND_LABELS,
     RESOLUTIONS,
+    UNITS,
     WARDS,
     Filters,
+    automatic_resolution,
+    boundaries,
     filters_from_params,
     settings,
+    store_categories,
     store_months,
 )
 from layers.ingest import build_demo_store
@@ -19,10 +30,15 @@ from layers.maps import hexagon_area_words, month_range_label
 from layers.settings import Settings
 from layers.store import Store
 
+ROOT = Path(__file__).resolve().parent
 _LAYERS = "w_layers"  # widget keys
+_CATEGORIES = "w_categories"
+_FLAGS = "w_flags"
 _MONTHS = "w_months"
+_PLACE = "w_place"
 _AREAS = "w_areas"
 _URL_READ = "atlas_url_read"
+_SIDEBAR_PARAMS = ("layers", "categories", "flags", "from", "to", "place", "areas")
 
 
 def main() -> None:
@@ -30,18 +46,33 @@ def main() -> None:
     st.set_page_config(page_title="Safer Options Atlas", page_icon="🗺️", layout="wide")
     config = settings()
     store = _open_store(config)
-    months = store_months(str(store.path), store.version())
-    page = st.navigation(
-        [st.Page("app_pages/map_explorer.py", title="Map explorer", icon="🗺️", default=True)]
-    )
+    path, version = str(store.path), store.version()
+    months = store_months(path, version)
+    page = st.navigation(_pages())
     if not months:
+        st.session_state.pop(FILTERS_KEY, None)
         st.info(
-            "The store holds no event data yet. Import files with "
+            "The store holds no event data yet. Import files on the Data page or with "
             "`python -m layers import ...`, or point ATLAS_STORE at another store."
         )
-        st.stop()
-    st.session_state[FILTERS_KEY] = _sidebar(months, config)
+    else:
+        st.session_state[FILTERS_KEY] = _sidebar(path, version, months)
     page.run()
+
+
+def _pages() -> list[st.Page]:
+    pages = [
+        st.Page(
+            "app_pages/map_explorer.py", title="Map explorer", icon=":material/map:", default=True
+        )
+    ]
+    for file, title, icon in (
+        ("trends.py", "Trends", ":material/monitoring:"),
+        ("data.py", "Data", ":material/database:"),
+    ):
+        if (ROOT / "app_pages" / file).exists():
+            pages.append(st.Page(f"app_pages/{file}", title=title, icon=icon))
+    return pages
 
 
 def _open_store(config: Settings) -> Store:
@@ -52,39 +83,68 @@ def _open_store(config: Settings) -> Store:
     return store
 
 
-def _sidebar(months: list[str], config: Settings) -> Filters:
-    default = _seed_widgets(months, config)
+# --- the sidebar ---------------------------------------------------------------------------
+
+
+def _sidebar(path: str, version: str, months: list[str]) -> Filters:
+    categories = store_categories(path, version)
+    wards, localities = boundaries(path, version, "ward"), boundaries(path, version, "locality")
+    places = _places(wards, localities)
+    _seed_widgets(months, _category_options(categories), list(places))
     with st.sidebar:
         st.header("Safer Options Atlas")
         kinds = st.multiselect(
-            "Layers",
-            options=list(KIND_LABELS),
-            default=list(default.kinds),
-            format_func=KIND_LABELS.__getitem__,
-            key=_LAYERS,
+            "Layers", list(KIND_LABELS), format_func=KIND_LABELS.__getitem__, key=_LAYERS
+        )
+        chosen = _category_widget(categories)
+        flags = st.multiselect(
+            "Incident flags",
+            list(FLAG_LABELS),
+            format_func=FLAG_LABELS.__getitem__,
+            key=_FLAGS,
+            placeholder="Any (no flag filter)",
+            help="Keep only police incidents carrying at least one of these flags. "
+            "Missing-child episodes and knife injuries are not affected.",
         )
         first, last = _month_range(months)
-        options = [*RESOLUTIONS, WARDS]
+        place = st.selectbox("Place", list(places), format_func=places.__getitem__, key=_PLACE)
         areas = st.selectbox(
-            "Areas",
-            options=options,
-            index=options.index(default.areas),
-            format_func=_areas_label,
-            key=_AREAS,
+            "Spatial unit", [AUTO, *RESOLUTIONS, WARDS], format_func=_areas_label, key=_AREAS
         )
+        filters = Filters(
+            tuple(kinds) or ("incidents",), first, last, areas, tuple(chosen), tuple(flags), place
+        )
+        filters = _with_resolution(filters, path, version)
         st.caption("The address bar keeps this view: bookmark it to come back to it.")
     if not kinds:
         st.sidebar.warning("No layer chosen: showing police incidents.")
-    filters = Filters(tuple(kinds) or ("incidents",), first, last, areas)
     _write_address_bar(filters)
     return filters
+
+
+def _category_widget(categories: dict[str, list[str]]) -> list[str]:
+    options = _category_options(categories)
+    owner = {c: k for k, names in categories.items() for c in names}
+    return st.multiselect(
+        "Categories",
+        options,
+        format_func=lambda c: f"{c} ({UNITS[owner[c]][1]})",
+        key=_CATEGORIES,
+        placeholder="All categories",
+        help="Count only these categories, in every chosen layer (a layer with none of "
+        "them counts nothing). Empty: all categories.",
+    )
+
+
+def _category_options(categories: dict[str, list[str]]) -> list[str]:
+    return list(dict.fromkeys(c for names in categories.values() for c in names))
 
 
 def _month_range(months: list[str]) -> tuple[str, str]:
     if len(months) == 1:
         st.caption(f"Months: {month_range_label(months[0], months[0])} (the only month)")
         return months[0], months[0]
-    chosen = st.select_slider(
+    chosen = st.select_slider(  # a default range makes it a range slider
         "Months",
         options=months,
         value=(months[0], months[-1]),
@@ -94,41 +154,61 @@ def _month_range(months: list[str]) -> tuple[str, str]:
     return str(chosen[0]), str(chosen[-1])
 
 
-def _seed_widgets(months: list[str], config: Settings) -> Filters:
-    """Set the widgets from the address bar on a session's first run; return the defaults.
+def _with_resolution(filters: Filters, path: str, version: str) -> Filters:
+    """Fill in the H3 resolution in force; say why under the control when it is automatic."""
+    if filters.areas in RESOLUTIONS:
+        return replace(filters, resolution=int(filters.areas))
+    resolution, reason = automatic_resolution(path, version, *filters.key())
+    if filters.areas == AUTO:
+        st.caption(reason)
+        return replace(filters, resolution=resolution, resolution_reason=reason)
+    return replace(filters, resolution=resolution)
 
-    Only choices that differ from the defaults are seeded, so a plain address starts
-    from the widgets' own defaults.
-    """
-    areas = str(config.default_resolution)
-    areas = areas if areas in RESOLUTIONS else "8"
-    default, _ = filters_from_params({}, months=months, default_areas=areas)
+
+def _places(wards: gpd.GeoDataFrame, localities: gpd.GeoDataFrame) -> dict[str, str]:
+    places = {CITY: "Whole city"}
+    for code, name in sorted(zip(localities["code"], localities["name"], strict=True)):
+        places[f"locality:{code}"] = f"{name} (locality)"
+    for code, name in sorted(zip(wards["code"], wards["name"], strict=True), key=lambda p: p[1]):
+        places[f"ward:{code}"] = f"{name} (ward)"
+    return places
+
+
+def _seed_widgets(months: list[str], categories: list[str], places: list[str]) -> None:
+    """Give every widget its value: from the address bar on a session's first run."""
     state = st.session_state
     if not state.get(_URL_READ, False):
         state[_URL_READ] = True
         params = {name: st.query_params.get_all(name) for name in st.query_params}
-        wanted, problems = filters_from_params(params, months=months, default_areas=areas)
-        if wanted.kinds != default.kinds:
-            state[_LAYERS] = list(wanted.kinds)
-        if (wanted.date_from, wanted.date_to) != (default.date_from, default.date_to):
-            state[_MONTHS] = (wanted.date_from, wanted.date_to)
-        if wanted.areas != default.areas:
-            state[_AREAS] = wanted.areas
+        wanted, problems = filters_from_params(
+            params, months=months, default_areas=AUTO, categories=categories, places=places
+        )
+        state[_LAYERS] = list(wanted.kinds)
+        state[_CATEGORIES] = list(wanted.categories)
+        state[_FLAGS] = list(wanted.flags)
+        state[_MONTHS] = (wanted.date_from, wanted.date_to)
+        state[_PLACE] = wanted.place
+        state[_AREAS] = wanted.areas
         for problem in problems:
             st.sidebar.warning(f"Address bar: {problem}.")
     elif not set(state.get(_MONTHS, ())) <= set(months):  # new data moved the range
         state[_MONTHS] = (months[0], months[-1])
-    return default
+    if state.get(_PLACE) not in places:  # new boundaries dropped the place
+        state[_PLACE] = CITY
 
 
 def _write_address_bar(filters: Filters) -> None:
-    wanted = {k: v if isinstance(v, list) else [v] for k, v in filters.to_params().items()}
+    """Write the filters to the address bar, keeping parameters that pages own (profile=...)."""
     current = {name: st.query_params.get_all(name) for name in st.query_params}
+    wanted = {k: v for k, v in current.items() if k not in _SIDEBAR_PARAMS}
+    wanted |= {k: v if isinstance(v, list) else [v] for k, v in filters.to_params().items()}
     if current != wanted:
-        st.query_params.from_dict(filters.to_params())
+        st.query_params.from_dict(wanted)
 
 
 def _areas_label(value: str) -> str:
+    if value == AUTO:
+        return "Hexagons, automatic size"
     if value == WARDS:
         return "Wards"
     return f"Hexagons, H3 resolution {value} (about {hexagon_area_words(int(value))})"

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from layers import schema as S
 from layers.aggregate import counts
+from layers.queries import suggest_resolution
 from layers.settings import Settings, load_settings
 from layers.store import Store
 
@@ -31,6 +34,13 @@ UNITS: dict[str, tuple[str, str]] = {
 }
 """Singular and plural of what each layer counts, for tooltips and captions."""
 
+FLAG_LABELS: dict[str, str] = {
+    S.KNIFE_ENABLED: "Knife-enabled",
+    S.CCE: "Child criminal exploitation (CCE)",
+    S.CSE: "Child sexual exploitation (CSE)",
+    S.SYV: "Serious youth violence",
+}
+"""Incident flags offered in the sidebar, with their labels."""
 
 RESOLUTIONS: tuple[str, ...] = ("6", "7", "8", "9", "10", "11")
 """H3 resolutions offered for the map, as the sidebar and the address bar spell them."""
@@ -38,45 +48,100 @@ RESOLUTIONS: tuple[str, ...] = ("6", "7", "8", "9", "10", "11")
 WARDS = "wards"
 """The sidebar's (and the address bar's) word for counting by ward."""
 
+AUTO = "auto"
+"""The sidebar's (and the address bar's) word for an automatically chosen H3 resolution."""
+
+CITY = "city"
+"""The place that is the whole study area (``place`` of :class:`Filters`)."""
+
 
 @dataclass(frozen=True)
 class Filters:
-    """The sidebar's choices: simple values only, so they can key caches."""
+    """The sidebar's choices: simple values only, so they can key caches.
+
+    ``resolution`` is the H3 resolution in force (the one chosen, or the automatic one
+    when ``areas`` is ``"auto"``, with ``resolution_reason`` saying why).
+    """
 
     kinds: tuple[str, ...]
     date_from: str  # YYYY-MM, inclusive
     date_to: str  # YYYY-MM, inclusive
-    areas: str  # one of RESOLUTIONS, or WARDS
+    areas: str  # AUTO, one of RESOLUTIONS, or WARDS
+    categories: tuple[str, ...] = ()  # empty: all
+    flags: tuple[str, ...] = ()  # empty: no flag filter
+    place: str = CITY  # CITY, "locality:NAME" or "ward:CODE"
+    resolution: int = 8
+    resolution_reason: str = ""
 
     @property
     def by(self) -> str:
         """The area unit for ``layers.aggregate.counts``: ``h3:RES`` or ``ward``."""
-        return "ward" if self.areas == WARDS else f"h3:{self.areas}"
+        return "ward" if self.areas == WARDS else f"h3:{self.resolution}"
+
+    @property
+    def within(self) -> str | None:
+        """The place for the library's ``within``: None for the whole city."""
+        return None if self.place == CITY else self.place
+
+    def query(self) -> dict[str, Any]:
+        """Return the filters as keyword arguments of ``counts`` and ``layers.queries``."""
+        return {
+            "kinds": self.kinds,
+            "categories": self.categories or None,
+            "flags": self.flags or None,
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "within": self.within,
+        }
+
+    def key(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], str, str, str]:
+        """Return the filters that select events, as a tuple of simple values (a cache key).
+
+        Order: kinds, categories, flags, date_from, date_to, place.
+        """
+        return (self.kinds, self.categories, self.flags, self.date_from, self.date_to, self.place)
 
     def to_params(self) -> dict[str, str | list[str]]:
         """Return the filters as address-bar parameters (see :func:`filters_from_params`)."""
-        return {
+        params: dict[str, str | list[str]] = {
             "layers": list(self.kinds),
             "from": self.date_from,
             "to": self.date_to,
             "areas": self.areas,
         }
+        if self.categories:
+            params["categories"] = list(self.categories)
+        if self.flags:
+            params["flags"] = list(self.flags)
+        if self.place != CITY:
+            params["place"] = self.place
+        return params
 
 
 def filters_from_params(
-    params: Mapping[str, list[str]], *, months: list[str], default_areas: str
+    params: Mapping[str, list[str]],
+    *,
+    months: list[str],
+    default_areas: str,
+    categories: Sequence[str] = (),
+    places: Sequence[str] = (CITY,),
 ) -> tuple[Filters, list[str]]:
     """Read filters from address-bar parameters, falling back to defaults where unusable.
 
     Parameters
     ----------
     params
-        Each parameter's values: ``layers`` (repeated), ``from`` and ``to`` (YYYY-MM),
-        ``areas`` (6-11 or ``wards``).
+        Each parameter's values: ``layers``, ``categories``, ``flags`` (repeated),
+        ``from`` and ``to`` (YYYY-MM), ``areas`` (``auto``, 6-11 or ``wards``), ``place``
+        (``city``, ``locality:NAME`` or ``ward:CODE``).
     months
         The months with data, in order; ``from`` and ``to`` must be among them.
     default_areas
         The areas when ``areas`` is absent or unusable.
+    categories
+        The categories that exist; others are reported and left out.
+    places
+        The places that exist; another is reported and the whole city used.
 
     Returns
     -------
@@ -84,17 +149,29 @@ def filters_from_params(
         The filters, and one message per parameter that could not be used.
     """
     problems: list[str] = []
-    kinds = tuple(k for k in KIND_LABELS if k in params.get("layers", []))
-    unknown = sorted(set(params.get("layers", [])) - set(KIND_LABELS))
-    if unknown:
-        problems.append(f"layers={unknown} unknown; use {list(KIND_LABELS)}")
+    kinds = _several(params, "layers", list(KIND_LABELS), problems)
+    chosen = _several(params, "categories", list(categories), problems)
+    flags = _several(params, "flags", list(FLAG_LABELS), problems)
     first = _one(params, "from", months, months[0], problems)
     last = _one(params, "to", months, months[-1], problems)
     if first > last:
         problems.append(f"from={first} is after to={last}; swapped them")
         first, last = last, first
-    areas = _one(params, "areas", [*RESOLUTIONS, WARDS], default_areas, problems)
-    return Filters(kinds or ("incidents",), first, last, areas), problems
+    areas = _one(params, "areas", [AUTO, *RESOLUTIONS, WARDS], default_areas, problems)
+    place = _one(params, "place", list(places), CITY, problems)
+    filters = Filters(kinds or ("incidents",), first, last, areas, chosen, flags, place)
+    return filters, problems
+
+
+def _several(
+    params: Mapping[str, list[str]], name: str, allowed: list[str], problems: list[str]
+) -> tuple[str, ...]:
+    given = params.get(name, [])
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        hint = f"use {allowed}" if len(allowed) <= 6 else "see the sidebar for the choices"
+        problems.append(f"{name}={unknown} unknown; {hint}")
+    return tuple(v for v in allowed if v in given)
 
 
 def _one(
@@ -138,13 +215,62 @@ def store_months(store_path: str, version: str) -> list[str]:
     return [str(p) for p in pd.period_range(span[0], span[1], freq="M")]
 
 
-@st.cache_data(max_entries=32, show_spinner="Counting…")
+@st.cache_data(max_entries=8, show_spinner=False)
+def store_categories(store_path: str, version: str) -> dict[str, list[str]]:
+    """Return the categories of each event layer (cached per store version)."""
+    store = Store(Path(store_path))
+    return {kind: store.categories(kind) for kind in KIND_LABELS}
+
+
+@st.cache_data(max_entries=64, show_spinner="Counting…")
 def area_counts(
-    store_path: str, version: str, by: str, kinds: tuple[str, ...], date_from: str, date_to: str
+    store_path: str,
+    version: str,
+    by: str,
+    kinds: tuple[str, ...],
+    date_from: str,
+    date_to: str,
+    categories: tuple[str, ...] = (),
+    flags: tuple[str, ...] = (),
+    place: str = CITY,
+    period: str = "none",
 ) -> pd.DataFrame:
     """Return ``layers.aggregate.counts`` for one choice of filters (cached per store version)."""
-    store = Store(Path(store_path))
-    return counts(store, by=by, kinds=kinds, date_from=date_from, date_to=date_to)
+    return counts(
+        Store(Path(store_path)),
+        by=by,
+        kinds=kinds,
+        categories=categories or None,
+        flags=flags or None,
+        date_from=date_from,
+        date_to=date_to,
+        within=None if place == CITY else place,
+        period=period,
+    )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def automatic_resolution(
+    store_path: str,
+    version: str,
+    kinds: tuple[str, ...],
+    categories: tuple[str, ...],
+    flags: tuple[str, ...],
+    date_from: str,
+    date_to: str,
+    place: str,
+) -> tuple[int, str]:
+    """Return ``layers.queries.suggest_resolution`` as (resolution, reason), cached."""
+    suggestion = suggest_resolution(
+        Store(Path(store_path)),
+        kinds=kinds,
+        categories=categories or None,
+        flags=flags or None,
+        date_from=date_from,
+        date_to=date_to,
+        within=None if place == CITY else place,
+    )
+    return suggestion.resolution, suggestion.reason
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

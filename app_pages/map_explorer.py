@@ -1,128 +1,161 @@
-"""Map explorer: counts by hexagon or ward on a map, and a table of ward counts."""
+"""Map explorer: counts, hot spots, density and context on one map; an area panel; exports."""
 
 from __future__ import annotations
 
-import folium
-import geopandas as gpd
+from pathlib import Path
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages import (
-    KIND_LABELS,
-    Filters,
-    area_counts,
-    boundaries,
-    current_filters,
-    settings,
-    unit_words,
-)
+from app_pages import KIND_LABELS, Filters, area_counts, boundaries, current_filters, settings
+from app_pages import _map_data as data
+from app_pages._map_build import MapView, build_map
+from app_pages._map_notes import ViewNotes, automatic_choices, method_notes, refusal_notes
+from app_pages._map_panel import AreaFacts, pick_area, show_area, take_click
+from app_pages._map_tables import area_names, show_tables
 from layers import maps
-from layers import schema as S
 from layers._assets import offline_gaps
-from layers.settings import Settings
 from layers.store import Store
 
-_MAP_HEIGHT = 720
-_COUNT = "count"  # count-table columns (layers.aggregate.COUNT_COLUMNS)
-_AREA_NAME = "area_name"
+_MAP_HEIGHT = 660
+_SURVEY_Q = "w_survey_question"
+_DOWNLOAD_NOTE = (
+    "The downloaded map is one HTML file that opens from disk in any browser; it loads its "
+    "map library from public CDNs (jsDelivr and others), so it needs the internet to draw. "
+    "It holds the counts and hot spots shown, no individual records."
+)
 
 
 def main() -> None:
-    """Read the sidebar's filters, draw the map, then the ward table."""
+    """Read the sidebar's filters, draw the map and the area panel, then the tables."""
     filters = current_filters()
     if filters is None:
         st.stop()
     config = settings()
     store = Store(config.store)
     path, version = str(store.path), store.version()
-    wards = boundaries(path, version, "ward")
-    ward_counts = area_counts(path, version, "ward", *_query(filters))
-    shown = (
-        ward_counts
-        if filters.by == "ward"
-        else area_counts(path, version, filters.by, *_query(filters))
-    )
-    when = maps.month_range_label(filters.date_from, filters.date_to)
     st.title("Map explorer")
-    st.caption(f"{_layers_text(filters)} · {when} · counts by {_areas_text(filters)}")
-    _show_map(filters, config, wards, shown, when)
-    _show_ward_table(filters, wards, ward_counts, when)
+    st.caption(_view_text(filters))
+    view, notes = _view(filters, path, version, config.static_dir)
+    facts = _facts(view, path, version)
+    left, right = st.columns([3, 1], gap="medium")
+    with left:
+        click = _show_map(view)
+    with right:
+        take_click(click, filters, view.wards, view.counts)
+        code = pick_area(facts, filters)
+        if code is not None:
+            show_area(code, facts, filters, path, version)
+    automatic_choices(view, notes)
+    refusal_notes(notes)
+    show_tables(view, path, version)
+    method_notes(view, notes)
 
 
-def _query(filters: Filters) -> tuple[tuple[str, ...], str, str]:
-    return filters.kinds, filters.date_from, filters.date_to
+def _view(filters: Filters, path: str, version: str, static_dir: Path) -> tuple[MapView, ViewNotes]:
+    """Compute (or fetch from the caches) everything the map draws."""
+    key = filters.key()
+    gi, gi_notes = data.hot_spots(path, version, filters.by, *key)
+    emerging, emerging_notes = data.emerging(path, version, filters.by, *key)
+    contours, kde, kde_notes = data.density(path, version, *key)
+    overlap, overlap_notes = data.overlap(path, version, filters.by, *key)
+    view = MapView(
+        filters=filters,
+        static_dir=static_dir,
+        wards=boundaries(path, version, "ward"),
+        localities=boundaries(path, version, "locality"),
+        counts=area_counts(
+            path,
+            version,
+            filters.by,
+            filters.kinds,
+            filters.date_from,
+            filters.date_to,
+            filters.categories,
+            filters.flags,
+            filters.place,
+        ),
+        gi=gi,
+        emerging=emerging,
+        contours=contours,
+        density_notes=_density_legend(kde),
+        overlap=overlap,
+        survey=_survey(filters, path, version),
+        interventions=data.intervention_register(path, version),
+    )
+    return view, ViewNotes(gi_notes, emerging_notes, kde_notes, overlap_notes, kde)
 
 
-def _show_map(
-    filters: Filters,
-    config: Settings,
-    wards: gpd.GeoDataFrame,
-    shown: pd.DataFrame,
-    when: str,
-) -> None:
-    m = _build_map(filters, config, wards, shown, when)
+def _facts(view: MapView, path: str, version: str) -> AreaFacts:
+    f = view.filters
+    monthly = data.monthly_counts(path, version, f.by, *f.key())
+    return AreaFacts(
+        table=view.counts[["area_code", "count"]],
+        names=area_names(view, path, version),
+        gi=view.gi,
+        emerging=view.emerging,
+        monthly=monthly,
+    )
+
+
+def _survey(filters: Filters, path: str, version: str) -> pd.DataFrame | None:
+    questions = data.survey_questions(path, version)
+    if not questions:
+        return None
+    with st.sidebar:
+        question = st.selectbox(
+            "Survey question on the map",
+            questions,
+            key=_SURVEY_Q,
+            help="The map's survey layer shows the mean score of this question in each ward.",
+        )
+    return data.survey_results(path, version, str(question), filters.date_from, filters.date_to)
+
+
+def _show_map(view: MapView) -> dict[str, object] | None:
+    m = build_map(view)
     gaps = offline_gaps(m)
     if gaps:
         st.warning(
             f"{len(gaps)} map file(s) would come from the internet (not installed locally): "
             "run `make assets` (python scripts/install_assets.py) so the map works offline."
         )
-    st_folium(m, height=_MAP_HEIGHT, use_container_width=True, returned_objects=[], key="map")
-    if wards.attrs.get("approximate", False):
-        st.caption(maps.APPROXIMATE_NOTE + ". Load official boundaries for real work.")
+    st.download_button(
+        "Download this map (HTML)",
+        data=lambda: maps.standalone_html(build_map(view)),
+        file_name="safer-options-map.html",
+        mime="text/html",
+        on_click="ignore",
+    )
+    returned = st_folium(
+        m,
+        height=_MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=["last_clicked"],
+        key="map",
+    )
+    notes = [_DOWNLOAD_NOTE]
+    if view.wards.attrs.get("approximate", False):
+        notes.insert(0, maps.APPROXIMATE_NOTE + ". Load official boundaries for real work.")
+    st.caption(" ".join(notes))
+    click = returned.get("last_clicked") if isinstance(returned, dict) else None
+    return click if isinstance(click, dict) else None
 
 
-def _build_map(
-    filters: Filters,
-    config: Settings,
-    wards: gpd.GeoDataFrame,
-    shown: pd.DataFrame,
-    when: str,
-) -> folium.Map:
-    west, south, east, north = wards.total_bounds if len(wards) else (-2.7, 51.4, -2.5, 51.55)
-    center = ((west + east) / 2, (south + north) / 2)
-    m = maps.base_map(center=center, zoom=12, static_dir=config.static_dir)
-    m.fit_bounds([[south, west], [north, east]], padding=(24, 24))
-    unit = unit_words(filters.kinds)
-    name = f"{unit[1].capitalize()} per {'ward' if filters.by == 'ward' else 'hexagon'}"
-    if filters.by == "ward":
-        layer = maps.area_choropleth(shown, wards, name=name, unit=unit, period_label=when)
-    else:
-        layer = maps.hex_choropleth(shown, name=name, unit=unit, period_label=when)
-    layer.add_to(m)
-    maps.boundary_layer(wards, name="Ward boundaries").add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
-    return m
+def _density_legend(kde: dict[str, Any]) -> list[str]:
+    if not kde:
+        return []
+    bandwidth, cell = kde["bandwidth"], kde["cell_size"]
+    return [f"Bandwidth {bandwidth:,.0f} m, grid cells {cell:,.0f} m, both chosen automatically."]
 
 
-def _show_ward_table(
-    filters: Filters, wards: gpd.GeoDataFrame, ward_counts: pd.DataFrame, when: str
-) -> None:
-    unit = unit_words(filters.kinds)
-    localities = wards.set_index(S.CODE)[S.PARENT_CODE]
-    table = pd.DataFrame(
-        {
-            "Ward": ward_counts[_AREA_NAME],
-            "Code": ward_counts[S.AREA_CODE],
-            "Locality": ward_counts[S.AREA_CODE].map(localities),
-            unit[1].capitalize(): ward_counts[_COUNT].astype("int64"),
-        }
-    ).sort_values(unit[1].capitalize(), ascending=False, kind="stable")
-    total = int(table[unit[1].capitalize()].sum())
-    st.subheader("Counts by ward")
-    st.caption(f"{total:,} {unit[1]} in {len(table)} wards, {when}.")
-    st.dataframe(table, hide_index=True, width="stretch")
-
-
-def _layers_text(filters: Filters) -> str:
-    return " + ".join(KIND_LABELS[k] for k in filters.kinds)
-
-
-def _areas_text(filters: Filters) -> str:
-    if filters.by == "ward":
-        return "ward"
-    return f"H3 hexagon (resolution {filters.areas})"
+def _view_text(filters: Filters) -> str:
+    layers = " + ".join(KIND_LABELS[k] for k in filters.kinds)
+    when = maps.month_range_label(filters.date_from, filters.date_to)
+    unit = "ward" if filters.by == "ward" else f"H3 hexagon (resolution {filters.resolution})"
+    return f"{layers} · {when} · counts by {unit}"
 
 
 main()

@@ -195,6 +195,31 @@ def relink(element: Element, *, static_dir: Path, url_prefix: str = VENDOR_URL) 
             setattr(element, attribute, relinked)
 
 
+def with_cdn_assets(m: folium.Map) -> folium.Map:
+    """Return a copy of a map whose elements load their JS and CSS from the CDN again.
+
+    The inverse of :func:`with_local_assets`, for a map saved as a file: every local URL
+    of :data:`ASSETS` goes back to its CDN URL; other URLs are kept.
+
+    Parameters
+    ----------
+    m
+        The map; not changed.
+
+    Returns
+    -------
+    folium.Map
+        A deep copy of ``m``.
+    """
+    out = copy.deepcopy(m)
+    for element in _walk(out):
+        for attribute in ("default_js", "default_css"):
+            links = element.__dict__.get(attribute)
+            if links:
+                setattr(element, attribute, [(name, _cdn_url(url)) for name, url in links])
+    return out
+
+
 def offline_gaps(m: folium.Map) -> list[str]:
     """List what a map would still fetch from the internet.
 
@@ -225,6 +250,15 @@ def _walk(element: Element) -> Iterator[Element]:
     yield element
     for child in element._children.values():
         yield from _walk(child)
+
+
+def _cdn_url(url: str) -> str:
+    if _is_remote(url):
+        return url
+    for asset in ASSETS:
+        if url.endswith("/" + asset.local):
+            return asset.cdn_url
+    return url
 
 
 def _is_remote(url: str) -> bool:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,22 +17,59 @@ import shapely.ops
 
 from layers import grid
 from layers import schema as S
-from layers._assets import VENDOR_URL, relink
-from layers._classify import CLASSIFICATIONS, PALETTE, class_breaks, class_problems
+from layers._assets import VENDOR_URL, relink, with_cdn_assets
+from layers._classify import CLASSIFICATIONS, PALETTE, class_breaks
 from layers._elements import CSS, Choice, ClassedShapes, LayerBox, MapStyle
 from layers._errors import SchemaError
+from layers._map_checks import area_problems, count_problems, raise_problems, view_problems
+from layers._map_context import density_layer, density_levels, interventions_layer, survey_layer
+from layers._map_keyed import area_at, area_shapes, cell_areas
+from layers._map_overlays import (
+    GI_BINS,
+    GI_COLOURS,
+    PATTERN_COLOURS,
+    emerging_layer,
+    hotspot_layer,
+    overlap_layer,
+)
+from layers._map_words import (
+    CONFIDENCE,
+    emerging_sentence,
+    gi_bin_words,
+    hexagon_area_words,
+    month_range_label,
+    step_words,
+)
 
 __all__ = [
     "APPROXIMATE_NOTE",
     "CLASSIFICATIONS",
+    "CONFIDENCE",
+    "GI_BINS",
+    "GI_COLOURS",
     "PALETTE",
+    "PATTERN_COLOURS",
+    "area_at",
     "area_choropleth",
+    "area_shapes",
     "base_map",
     "boundary_layer",
+    "cell_areas",
     "class_breaks",
+    "density_layer",
+    "density_levels",
+    "emerging_layer",
+    "emerging_sentence",
+    "gi_bin_words",
     "hex_choropleth",
     "hexagon_area_words",
+    "hotspot_layer",
+    "interventions_layer",
     "month_range_label",
+    "overlap_layer",
+    "standalone_html",
+    "step_words",
+    "survey_layer",
 ]
 
 APPROXIMATE_NOTE = "Demo ward boundaries: an approximation, not official"
@@ -75,7 +110,7 @@ def base_map(
     folium.Map
         The map, with the atlas CSS and local asset URLs where the copies exist.
     """
-    _validate_view(center, zoom, tiles, attribution)
+    raise_problems(view_problems(center, zoom, tiles, attribution))
     lon, lat = center
     m = folium.Map(
         location=[lat, lon], zoom_start=zoom, tiles=None, control_scale=True, zoom_snap=0.25
@@ -126,7 +161,7 @@ def hex_choropleth(
     folium.FeatureGroup
         The hexagons (a GeoJson) and the legend.
     """
-    _validate_counts(counts, classification, n_classes, unit)
+    raise_problems(count_problems(counts, classification, n_classes, unit))
     cells = _cells(counts)
     res = h3.get_resolution(h3.int_to_str(int(cells[0]))) if cells.size else 0
     place = f"in this hexagon of about {hexagon_area_words(res)} (H3 resolution {res})"
@@ -167,8 +202,9 @@ def area_choropleth(
     folium.FeatureGroup
         The areas that match a row of ``counts`` (a GeoJson) and the legend.
     """
-    _validate_counts(counts, classification, n_classes, unit)
-    _validate_areas(areas, "areas")
+    raise_problems(
+        count_problems(counts, classification, n_classes, unit) + area_problems(areas, "areas")
+    )
     shapes = areas.to_crs(S.CRS_STORE)[[S.CODE, S.NAME, "geometry"]]
     joined = shapes.merge(counts, left_on=S.CODE, right_on=S.AREA_CODE, how="inner")
     place = "in " + joined[S.NAME].astype("str") + " (" + joined[S.CODE].astype("str") + ")"
@@ -206,7 +242,7 @@ def boundary_layer(
     folium.FeatureGroup
         Outlines, labels and the note where the boundaries are approximate.
     """
-    _validate_areas(areas, "areas")
+    raise_problems(area_problems(areas, "areas"))
     layer = folium.FeatureGroup(name=name, show=show)
     shapes = areas.to_crs(S.CRS_STORE)[["geometry"]]
     style = {"color": "#334e68", "weight": 1.6, "opacity": 0.9, "fill": False}
@@ -221,38 +257,24 @@ def boundary_layer(
     return layer
 
 
-def month_range_label(first: str | date, last: str | date) -> str:
-    """Return a month range in words: ("2020-03", "2021-02") -> "Mar 2020 – Feb 2021".
+def standalone_html(m: folium.Map) -> str:
+    """Return a map as one HTML page that works when opened from disk.
+
+    The page's Leaflet and the rest load from their public CDN URLs (a file opened from
+    disk cannot reach the app's local copies), so it needs the internet to draw; the
+    data is inside the page. The map is not changed.
 
     Parameters
     ----------
-    first, last
-        ``YYYY-MM`` strings or dates.
+    m
+        The map.
 
     Returns
     -------
     str
-        One month ("Mar 2020") when both are the same month.
+        The HTML document.
     """
-    words = [pd.Timestamp(str(v)[:7] + "-01").strftime("%b %Y") for v in (first, last)]
-    return words[0] if words[0] == words[1] else f"{words[0]} – {words[1]}"
-
-
-def hexagon_area_words(res: int) -> str:
-    """Return the average area of an H3 hexagon in words: 8 -> "0.74 km²".
-
-    Parameters
-    ----------
-    res
-        H3 resolution, 0-15.
-
-    Returns
-    -------
-    str
-        In km² from 0.1 km², else in m².
-    """
-    km2 = h3.average_hexagon_area(res, unit="km^2")
-    return f"{km2:.2g} km²" if km2 >= 0.1 else f"{km2 * 1e6:,.0f} m²"
+    return str(with_cdn_assets(m).get_root().render())
 
 
 # --- steps -------------------------------------------------------------------------------
@@ -339,61 +361,3 @@ def _cells(counts: pd.DataFrame) -> np.ndarray:
 
 def _repo_static() -> Path:
     return Path(__file__).resolve().parent.parent / "static"
-
-
-# --- validation ----------------------------------------------------------------------------
-
-
-def _validate_view(center: Any, zoom: Any, tiles: str | None, attribution: str | None) -> None:
-    problems = []
-    ok = isinstance(center, tuple | list) and len(center) == 2
-    if not ok or not all(isinstance(v, int | float) and math.isfinite(v) for v in center):
-        problems.append(f"center must be a (lon, lat) pair of numbers; received {center!r}")
-    elif not (-180 <= center[0] <= 180 and -90 <= center[1] <= 90):
-        problems.append(f"center must be (lon, lat) in degrees; received {center!r}")
-    if not (isinstance(zoom, int) and 0 <= zoom <= 20):
-        problems.append(f"zoom must be an integer 0-20; received {zoom!r}")
-    if tiles is not None and not attribution:
-        problems.append("attribution is required with tiles; pass the tile provider's credit")
-    _raise(problems)
-
-
-def _validate_counts(
-    counts: Any, classification: str, n_classes: int, unit: tuple[str, str]
-) -> None:
-    problems = []
-    if not isinstance(counts, pd.DataFrame):
-        problems.append(f"counts must be a DataFrame; received {type(counts).__name__}")
-    else:
-        missing = [c for c in (S.AREA_CODE, _COUNT) if c not in counts.columns]
-        if missing:
-            problems.append(f"counts lacks column(s) {missing}; pass layers.aggregate.counts(...)")
-        elif (counts[_COUNT] < 0).any() or counts[_COUNT].isna().any():
-            problems.append("counts['count'] has negative or missing values")
-        if _PERIOD in counts.columns and counts[_PERIOD].nunique() > 1:
-            problems.append(
-                f"counts holds {counts[_PERIOD].nunique()} periods; map one period "
-                "(filter it, or count with period='none')"
-            )
-    problems += class_problems(classification, n_classes, name="classification")
-    if not (isinstance(unit, tuple) and len(unit) == 2 and all(isinstance(u, str) for u in unit)):
-        problems.append(f"unit must be (singular, plural) strings; received {unit!r}")
-    _raise(problems)
-
-
-def _validate_areas(areas: Any, name: str) -> None:
-    problems = []
-    if not isinstance(areas, gpd.GeoDataFrame):
-        problems.append(f"{name} must be a GeoDataFrame; received {type(areas).__name__}")
-    else:
-        missing = [c for c in (S.CODE, S.NAME) if c not in areas.columns]
-        if missing:
-            problems.append(f"{name} lacks column(s) {missing}; pass Store.boundaries(...)")
-        if areas.crs is None:
-            problems.append(f"{name} has no CRS; set it (boundaries are EPSG:4326)")
-    _raise(problems)
-
-
-def _raise(problems: list[str]) -> None:
-    if problems:
-        raise SchemaError("; ".join(problems) + ".")

@@ -17,7 +17,7 @@ from shapely.geometry import Point, box
 
 from layers import maps
 from layers._assets import ASSETS, VENDOR_URL, offline_gaps, with_local_assets
-from layers._elements import ClassedShapes, LayerBox
+from layers._elements import ClassedShapes, KeyedShapes, LayerBox
 from layers._errors import SchemaError
 
 ORIGIN = h3.latlng_to_cell(51.4545, -2.5879, 8)  # central Bristol
@@ -299,3 +299,316 @@ def test_month_range_label_and_hexagon_area_words() -> None:
     assert maps.month_range_label("2021-02", "2021-02") == "Feb 2021"
     assert maps.hexagon_area_words(8) == "0.74 km²"
     assert maps.hexagon_area_words(11) == f"{h3.average_hexagon_area(11, unit='m^2'):,.0f} m²"
+
+
+# --- words -----------------------------------------------------------------------------------
+
+
+def test_gi_bin_words_say_side_and_confidence() -> None:
+    words = {b: maps.gi_bin_words(b) for b in range(-3, 4)}
+    assert words[3] == "Hot spot, 99% confidence"
+    assert words[1] == "Hot spot, 90% confidence"
+    assert words[-2] == "Cold spot, 95% confidence"
+    assert words[0] == "Neither a hot nor a cold spot"
+    for bad in (4, -4, 1.5, True):
+        with pytest.raises(ValueError, match="whole number from -3 to 3"):
+            maps.gi_bin_words(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "hot", "cold", "steps", "step", "last", "expected"),
+    [
+        ("Persistent Hot Spot", 44, 0, 48, "month", 3,
+         "Persistent hot spot: hot in 44 of 48 months, 99% confidence in the latest month."),
+        ("Historical Hot Spot", 40, 0, 44, "month", 0,
+         "Historical hot spot: hot in 40 of 44 months, but not in the latest month."),
+        ("Oscillating Hot Spot", 5, 2, 11, "quarter", 1,
+         ("Oscillating hot spot: hot in 5 and cold in 2 of 11 quarters, 90% confidence in "
+          "the latest quarter.")),
+        ("New Cold Spot", 0, 1, 12, "month", -2,
+         "New cold spot: cold in 1 of 12 months, 95% confidence in the latest month."),
+        ("No Pattern Detected", 0, 0, 36, "month", 0,
+         "No pattern detected: never a hot or cold spot in 36 months."),
+    ],
+)  # fmt: skip
+def test_emerging_sentence(
+    pattern: str, hot: int, cold: int, steps: int, step: str, last: int, expected: str
+) -> None:
+    got = maps.emerging_sentence(
+        pattern, hot_steps=hot, cold_steps=cold, steps=steps, step=step, last_bin=last
+    )
+    assert got == expected
+
+
+def test_step_words_and_bad_steps() -> None:
+    assert maps.step_words("month", 1) == "1 month"
+    assert maps.step_words("quarter", 1200) == "1,200 quarters"
+    with pytest.raises(ValueError, match="'month' or 'quarter'"):
+        maps.step_words("week", 3)
+
+
+# --- shapes and picking ------------------------------------------------------------------
+
+
+def test_area_shapes_of_cells_and_of_wards() -> None:
+    cells = sorted(h3.grid_disk(ORIGIN, 1))
+    shapes = maps.area_shapes(cells)
+    assert shapes["code"].tolist() == cells
+    assert shapes.crs == "EPSG:4326"
+    assert set(shapes["place"]) == {"in this hexagon of about 0.74 km² (H3 resolution 8)"}
+    ring = list(shapes.geometry.iloc[0].exterior.coords)[:-1]
+    assert {(round(x, 9), round(y, 9)) for x, y in ring} == {
+        (round(lng, 9), round(lat, 9)) for lat, lng in h3.cell_to_boundary(cells[0])
+    }
+    wards = maps.area_shapes(["E01", "missing", "E00"], _areas(["Ashley", "Bee & Co"]))
+    assert wards["code"].tolist() == ["E01", "E00"]
+    assert wards["place"].tolist() == ["in Bee & Co (E01)", "in Ashley (E00)"]
+
+
+def test_area_at_finds_the_cell_or_ward_under_a_point() -> None:
+    lat, lng = h3.cell_to_latlng(ORIGIN)
+    assert maps.area_at(lng, lat, by="h3:8") == ORIGIN
+    assert maps.area_at(lng, lat, by="h3:10") == h3.latlng_to_cell(lat, lng, 10)
+    areas = _areas(["A", "B"])  # boxes from lon -2.62 and -2.59, lat 51.43-51.46
+    assert maps.area_at(-2.60, 51.44, by="ward", areas=areas) == "E00"
+    assert maps.area_at(-2.57, 51.44, by="ward", areas=areas) == "E01"
+    assert maps.area_at(-2.00, 51.44, by="ward", areas=areas) is None
+    with pytest.raises(SchemaError, match="needs areas"):
+        maps.area_at(-2.6, 51.44, by="ward")
+    with pytest.raises(SchemaError, match="point in degrees"):
+        maps.area_at(200.0, 51.44, by="h3:8")
+    with pytest.raises(SchemaError, match="h3:RES"):
+        maps.area_at(-2.6, 51.44, by="h3:x")
+
+
+def test_cell_areas_names_the_ward_holding_each_centre() -> None:
+    areas = _areas(["West", "East"])
+    inside = h3.latlng_to_cell(51.445, -2.60, 9)
+    east = h3.latlng_to_cell(51.445, -2.57, 9)
+    outside = h3.latlng_to_cell(51.60, -2.60, 9)
+    found = maps.cell_areas([east, outside, inside], areas)
+    assert found.index.tolist() == [east, outside, inside]
+    assert found.loc[inside, "name"] == "West"
+    assert found.loc[east, "code"] == "E01"
+    assert pd.isna(found.loc[outside, "name"])
+
+
+# --- hotspot layers ------------------------------------------------------------------------
+
+
+def _keyed(layer: folium.FeatureGroup) -> tuple[KeyedShapes | None, str]:
+    shapes = _children(layer, KeyedShapes)
+    (legend,) = _children(layer, LayerBox)
+    return (shapes[0] if shapes else None), legend.html
+
+
+def _gi(cells: list[str], bins: list[int], *, fdr: bool = True) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "count": [float(3 * i) for i in range(len(cells))],
+            "gi_z": [1.5 * b for b in bins],
+            "gi_bin": np.array(bins, dtype="int8"),
+        },
+        index=pd.Index(cells, name="h3_cell"),
+    )
+    frame.attrs["fdr"] = fdr
+    return frame
+
+
+def test_hotspot_layer_colours_only_significant_cells_in_words() -> None:
+    cells = sorted(h3.grid_disk(ORIGIN, 1))
+    bins = [3, 2, 1, 0, -1, -3, 0]
+    shapes, legend = _keyed(
+        maps.hotspot_layer(
+            _gi(cells, bins), name="Hot and cold spots (Gi*)",
+            unit=("incident", "incidents"), period_label="Mar 2024 – Feb 2026",
+        )
+    )  # fmt: skip
+    assert shapes is not None
+    features = shapes.data["features"]
+    assert len(features) == 5
+    keys = [f["properties"]["c"] for f in features]
+    assert [maps.GI_BINS[k] for k in keys] == [3, 2, 1, -1, -3]
+    first = features[0]["properties"]["t"]
+    assert first.startswith("<b>Hot spot, 99% confidence</b><br>0 incidents in this hexagon")
+    assert "Mar 2024 – Feb 2026" in first
+    assert "Gi* z-score 4.5" in first
+    assert features[3]["properties"]["t"].startswith("<b>Cold spot, 90% confidence</b>")
+    assert "FDR-corrected (Benjamini-Hochberg)" in legend
+    _, uncorrected = _keyed(maps.hotspot_layer(_gi(cells, bins, fdr=False), name="G"))
+    assert "not corrected" in uncorrected
+
+
+def test_hotspot_layer_by_ward_names_the_ward_and_escapes_it() -> None:
+    areas = _areas(["<b>Ashley</b>", "Bee"])
+    gi = pd.DataFrame(
+        {"count": [12.0, 1.0], "gi_z": [3.2, 0.1], "gi_bin": np.array([2, 0], dtype="int8")},
+        index=pd.Index(["E00", "E01"], name="code"),
+    )
+    shapes, _ = _keyed(maps.hotspot_layer(gi, areas, name="G", unit=("injury", "injuries")))
+    assert shapes is not None
+    (feature,) = shapes.data["features"]
+    assert "12 injuries in &lt;b&gt;Ashley&lt;/b&gt; (E00)" in feature["properties"]["t"]
+    with pytest.raises(SchemaError, match=r"lacks column\(s\) \['gi_z'\]"):
+        maps.hotspot_layer(gi.drop(columns="gi_z"), areas, name="G")
+
+
+def _emerging(cells: list[str], patterns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "pattern": patterns,
+            "pattern_meaning": [f"meaning of {p}" for p in patterns],
+            "hot_steps": [33, 2, 0],
+            "cold_steps": [0, 0, 0],
+            "last_bin": np.array([3, 1, 0], dtype="int8"),
+            "count_total": [120, 1, 0],
+        },
+        index=pd.Index(cells, name="h3_cell"),
+    )
+    frame.attrs["parameters"] = {"step": "month", "steps": 36}
+    return frame
+
+
+def test_emerging_layer_explains_each_class_drawn() -> None:
+    cells = sorted(h3.grid_disk(ORIGIN, 1))[:3]
+    table = _emerging(cells, ["Persistent Hot Spot", "New Hot Spot", "No Pattern Detected"])
+    shapes, legend = _keyed(maps.emerging_layer(table, name="Emerging hot spots"))
+    assert shapes is not None
+    features = shapes.data["features"]
+    assert len(features) == 2
+    assert features[0]["properties"]["t"] == (
+        "<b>Persistent hot spot: hot in 33 of 36 months, 99% confidence in the latest month."
+        "</b><br>meaning of Persistent Hot Spot<br>120 events in all"
+    )
+    assert shapes.colours == [
+        maps.PATTERN_COLOURS["New Hot Spot"],
+        maps.PATTERN_COLOURS["Persistent Hot Spot"],
+    ]
+    assert "Time step: month (36 months analysed)" in legend
+    assert "Intensifying" not in legend
+    table.attrs = {}
+    with pytest.raises(SchemaError, match="lacks step and steps"):
+        maps.emerging_layer(table, name="E")
+
+
+def test_overlap_layer_names_the_harms() -> None:
+    cells = sorted(h3.grid_disk(ORIGIN, 1))[:2]
+    overlap = pd.DataFrame(
+        {"n_hot_layers": [3, 2], "hot_layers": ["incidents, missing, knife", "incidents, knife"]},
+        index=pd.Index(cells, name="h3_cell"),
+    )
+    overlap.attrs.update(layers=["incidents", "missing", "knife"], min_bin=2, min_layers=2)
+    labels = {"incidents": "Police incidents", "knife": "Knife injuries"}
+    shapes, legend = _keyed(maps.overlap_layer(overlap, labels=labels, name="Several harms"))
+    assert shapes is not None
+    tips = [f["properties"]["t"] for f in shapes.data["features"]]
+    assert tips[1].startswith("<b>Hot spot for 2 of 3 harm layers</b><br>Police incidents and")
+    assert [f["properties"]["c"] for f in shapes.data["features"]] == [1, 0]
+    assert "95% confidence or more" in legend
+
+
+# --- context layers ------------------------------------------------------------------------
+
+
+def _brute_level(values: np.ndarray, share: float) -> float:
+    total = values.sum()
+    for v in sorted(set(values[values > 0]), reverse=True):
+        if values[values >= v].sum() >= share * total - 1e-9:
+            return float(v)
+    raise AssertionError
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_density_levels_match_brute_force(seed: int) -> None:
+    values = np.random.default_rng(seed).gamma(0.5, size=(30, 40)).round(1)
+    levels = maps.density_levels(values, shares=(0.25, 0.5, 0.9))
+    assert levels.tolist() == [_brute_level(values, s) for s in (0.25, 0.5, 0.9)]
+    assert maps.density_levels(np.array([4.0, 3, 2, 1]), shares=[0.4, 0.5, 1]).tolist() == [4, 3, 1]
+    assert np.isnan(maps.density_levels(np.zeros((3, 3)), shares=[0.5])).all()
+    with pytest.raises(ValueError, match=r"in \(0, 1\]"):
+        maps.density_levels(values, shares=[0.0])
+
+
+def test_density_layer_draws_widest_first() -> None:
+    rings = [shapely.Point(-2.59, 51.45).buffer(r) for r in (0.002, 0.004, 0.008)]
+    contours = gpd.GeoDataFrame({"level": [9.0, 5.0, 1.0]}, geometry=rings, crs="EPSG:4326")
+    contours.attrs["unit"] = "events per km²"
+    layer = maps.density_layer(
+        contours, shares=[0.25, 0.5, 0.75], unit=("incident", "incidents"), name="Density",
+        notes=["Bandwidth 412 m"],
+    )  # fmt: skip
+    shapes, legend = _keyed(layer)
+    assert shapes is not None
+    tips = [f["properties"]["t"] for f in shapes.data["features"]]
+    assert tips[0].startswith("<b>Densest area holding 75% of the incidents</b>")
+    assert "density at least 1 incidents per km²" in tips[0]
+    assert tips[2].startswith("<b>Densest area holding 25% of the incidents</b>")
+    assert "Bandwidth 412 m" in legend
+    with pytest.raises(SchemaError, match="give one each"):
+        maps.density_layer(contours, shares=[0.5], name="D")
+
+
+def test_survey_layer_classes_means_in_equal_steps() -> None:
+    areas = _areas(["A", "B", "C"])
+    summary = pd.DataFrame(
+        {
+            "area_code": ["E00", "E01", "E02"],
+            "area_name": ["A", "B", "C"],
+            "survey": "S",
+            "question": "I feel <safe>",
+            "responses": [1, 20, 7],
+            "mean_score": [1.0, 3.0, 5.0],
+        }
+    )
+    shapes, legend = _keyed(maps.survey_layer(summary, areas, name="Survey"))
+    assert shapes is not None
+    features = shapes.data["features"]
+    assert [f["properties"]["c"] for f in features] == [0, 2, 4]
+    assert features[0]["properties"]["t"] == (
+        "<b>Mean score 1.00</b> from 1 answer<br>In A (E00)<br>“I feel &lt;safe&gt;”"
+    )
+    assert "1.00 – 1.80" in legend
+    assert "Question: I feel &lt;safe&gt;" in legend
+    with pytest.raises(SchemaError, match="several questions"):
+        maps.survey_layer(summary.assign(question=["a", "b", "c"]), areas, name="Survey")
+
+
+def test_interventions_layer_says_what_when_and_who() -> None:
+    register = gpd.GeoDataFrame(
+        {
+            "name": ["CCTV <upgrade>", "Lighting"],
+            "intervention_type": ["CCTV", "street lighting"],
+            "start_date": pd.to_datetime(["2025-03-01", "2024-01-15"]),
+            "end_date": pd.to_datetime([None, "2024-12-31"]),
+            "lead_agency": ["Police", None],
+            "notes": [None, "Phase 1"],
+        },
+        geometry=[shapely.Point(-2.59, 51.46), box(-2.6, 51.44, -2.59, 51.45)],
+        crs="EPSG:4326",
+    )
+    shapes, legend = _keyed(maps.interventions_layer(register, name="Interventions"))
+    assert shapes is not None
+    tips = [f["properties"]["t"] for f in shapes.data["features"]]
+    assert tips[0] == (
+        "<b>CCTV &lt;upgrade&gt;</b><br>CCTV, led by Police<br>"
+        "From 1 Mar 2025, no end date recorded"
+    )
+    assert tips[1] == (
+        "<b>Lighting</b><br>street lighting<br>From 15 Jan 2024 to 31 Dec 2024<br>Phase 1"
+    )
+    assert "CCTV" in legend
+    with pytest.raises(SchemaError, match="no CRS"):
+        maps.interventions_layer(register.set_crs(None, allow_override=True), name="I")
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def test_standalone_html_loads_from_the_cdn_and_leaves_the_map_alone(tmp_path: Path) -> None:
+    m = maps.base_map(center=(-2.59, 51.45), zoom=12, static_dir=_fake_vendor(tmp_path))
+    maps.hotspot_layer(_gi([ORIGIN], [3]), name="Hot").add_to(m)
+    page = maps.standalone_html(m)
+    assert "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" in page
+    assert VENDOR_URL not in page
+    assert "Hot spot, 99% confidence" in page
+    assert all(url.startswith(VENDOR_URL) for _, url in m.default_js)

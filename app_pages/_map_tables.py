@@ -1,0 +1,112 @@
+"""Map explorer: the tables of the view (wards, hexagons), their CSV downloads, area names."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import _map_data as data
+from app_pages import area_counts, unit_words
+from app_pages._map_build import MapView
+from layers import maps
+from layers import schema as S
+from layers.export import safe_csv
+
+NOT_COMPUTED = "not computed"
+
+
+def area_names(view: MapView, path: str, version: str) -> dict[str, str]:
+    """Return how the area list names each area with events: "Ashley" or "Hexagon … in Ashley"."""
+    if view.filters.by == "ward":
+        return dict(zip(view.wards[S.CODE], view.wards[S.NAME].astype("str"), strict=True))
+    cells = tuple(sorted(view.counts.loc[view.counts["count"] > 0, "area_code"]))
+    wards = data.cell_names(path, version, cells)
+    return {cell: _hexagon_name(cell, wards.get(cell)) for cell in cells}
+
+
+def show_tables(view: MapView, path: str, version: str) -> None:
+    """Show the ward table, and the hexagon table when the map shows hexagons, with CSVs."""
+    f = view.filters
+    unit = unit_words(f.kinds)[1].capitalize()
+    ward_counts = area_counts(
+        path, version, "ward", f.kinds, f.date_from, f.date_to, f.categories, f.flags, f.place
+    )
+    wards = ward_table(view, ward_counts, unit)
+    when = maps.month_range_label(f.date_from, f.date_to)
+    st.subheader("Counts by ward")
+    st.caption(f"{int(wards[unit].sum()):,} {unit.lower()} in {len(wards)} wards, {when}.")
+    st.dataframe(wards, hide_index=True, width="stretch")
+    _download(wards, "Download the ward table (CSV)", "wards")
+    if f.by != "ward":
+        cells = hexagon_table(view, unit, path, version)
+        st.subheader("Hexagons in this view")
+        st.caption(
+            f"The {len(cells):,} hexagons (H3 resolution {f.resolution}) with any {unit.lower()} "
+            "or a hot, cold or emerging spot, busiest first."
+        )
+        st.dataframe(cells, hide_index=True, width="stretch")
+        _download(cells, "Download the hexagon table (CSV)", "hexagons")
+
+
+def ward_table(view: MapView, ward_counts: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """Return the ward table: name, code, locality, count (and Gi* words by ward)."""
+    localities = view.wards.set_index(S.CODE)[S.PARENT_CODE]
+    table = pd.DataFrame(
+        {
+            "Ward": ward_counts["area_name"],
+            "Code": ward_counts[S.AREA_CODE],
+            "Locality": ward_counts[S.AREA_CODE].map(localities),
+            unit: ward_counts["count"].astype("int64"),
+        }
+    )
+    if view.filters.by == "ward":
+        table["Hot or cold spot"] = _gi_column(view, table["Code"])
+    return table.sort_values(unit, ascending=False, kind="stable")
+
+
+def hexagon_table(view: MapView, unit: str, path: str, version: str) -> pd.DataFrame:
+    """Return the hexagons with events or a pattern: cell, ward, count, Gi*, emerging class."""
+    codes = view.counts["area_code"]
+    table = pd.DataFrame(
+        {
+            "Hexagon": codes,
+            unit: view.counts["count"].astype("int64"),
+            "Hot or cold spot": _gi_column(view, codes),
+            "Emerging pattern": _emerging_column(view, codes),
+        }
+    )
+    marked = (table[unit] > 0) | (table["Hot or cold spot"] != maps.gi_bin_words(0))
+    marked |= ~table["Emerging pattern"].isin(["No Pattern Detected", NOT_COMPUTED])
+    kept = table[marked].sort_values(unit, ascending=False, kind="stable")
+    names = data.cell_names(path, version, tuple(sorted(kept["Hexagon"])))
+    kept.insert(1, "Ward", kept["Hexagon"].map(names))
+    return kept
+
+
+def _gi_column(view: MapView, codes: pd.Series) -> list[str]:
+    if view.gi is None:
+        return [NOT_COMPUTED] * len(codes)
+    bins = view.gi["gi_bin"].reindex(codes.to_numpy()).fillna(0).astype("int64")
+    return [maps.gi_bin_words(int(b)) for b in bins]
+
+
+def _emerging_column(view: MapView, codes: pd.Series) -> list[str]:
+    if view.emerging is None:
+        return [NOT_COMPUTED] * len(codes)
+    patterns = view.emerging["pattern"].reindex(codes.to_numpy()).fillna(NOT_COMPUTED)
+    return [str(p) for p in patterns]
+
+
+def _download(table: pd.DataFrame, label: str, name: str) -> None:
+    st.download_button(
+        label,
+        data=safe_csv(table),
+        file_name=f"safer-options-{name}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key=f"csv_{name}",
+    )
+
+
+def _hexagon_name(cell: str, ward: str | None) -> str:
+    return f"Hexagon {cell}" + (f" in {ward}" if ward else "")
