@@ -1,0 +1,88 @@
+"""What the trends page reads: monthly counts (cached per store version), its lines and places."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from app_pages import CITY, KIND_LABELS, Filters, area_counts
+from layers import schema as S
+
+
+@dataclass(frozen=True)
+class LinePlan:
+    """One series the page draws: a layer, limited to one category or not."""
+
+    label: str
+    kind: str
+    categories: tuple[str, ...] | None  # None: every category of the layer
+    category: str  # the category's name, or "" for the whole layer
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the monthly series is counted: the city, a locality or a ward."""
+
+    value: str  # "city", "locality:NAME" or "ward:CODE"
+    unit: str  # the count unit that holds it: "ward" or "locality"
+    codes: tuple[str, ...] | None  # area codes to add up; None: all wards
+    words: str  # "across the city", "in Ashley"
+
+
+def monthly_counts(
+    path: str, version: str, by: str, plan: LinePlan, filters: Filters
+) -> pd.DataFrame:
+    """Return one line's monthly counts by ward or locality (cached per store version)."""
+    return area_counts(
+        path, version, by, (plan.kind,), filters.date_from, filters.date_to,
+        plan.categories or (), filters.flags, CITY, "month",
+    )  # fmt: skip
+
+
+def line_plans(filters: Filters) -> list[LinePlan]:
+    """One line per chosen layer, or per chosen category of a layer when some are chosen.
+
+    As in the sidebar, chosen categories apply to every layer: a layer with none of them
+    counts nothing and gets no line (:func:`layers_left_out` names it).
+    """
+    chosen = filters.categories
+    plans: list[LinePlan] = []
+    for kind in filters.kinds:
+        if not chosen:
+            plans.append(LinePlan(KIND_LABELS[kind], kind, None, ""))
+            continue
+        own = [c for c in chosen if c in S.KNOWN_CATEGORIES.get(S.Kind(kind), ())]
+        plans += [LinePlan(f"{KIND_LABELS[kind]}: {c}", kind, (c,), c) for c in own]
+    return plans
+
+
+def layers_left_out(filters: Filters, plans: list[LinePlan]) -> list[str]:
+    """Labels of the chosen layers that none of the chosen categories belong to."""
+    drawn = {p.kind for p in plans}
+    return [KIND_LABELS[k] for k in filters.kinds if k not in drawn]
+
+
+def place_labels(wards: gpd.GeoDataFrame, localities: gpd.GeoDataFrame) -> dict[str, str]:
+    """Every place the page offers, labelled as in the sidebar: city, localities, wards."""
+    labels = {CITY: "Whole city"}
+    for code, name in sorted(_names(localities).items()):
+        labels[f"locality:{code}"] = f"{name} (locality)"
+    for code, name in sorted(_names(wards).items(), key=lambda item: item[1]):
+        labels[f"ward:{code}"] = f"{name} (ward)"
+    return labels
+
+
+def place_of(value: str, wards: gpd.GeoDataFrame, localities: gpd.GeoDataFrame) -> Place:
+    """Resolve a place ("city", "locality:North", "ward:E05010885") against the areas."""
+    kind, _, code = value.partition(":")
+    if kind == "locality":
+        return Place(value, "locality", (code,), f"in {_names(localities).get(code, code)}")
+    if kind == "ward":
+        return Place(value, "ward", (code,), f"in {_names(wards).get(code, code)}")
+    return Place(CITY, "ward", None, "across the city")
+
+
+def _names(areas: gpd.GeoDataFrame) -> dict[str, str]:
+    return dict(zip(areas[S.CODE].astype("str"), areas[S.NAME].astype("str"), strict=True))

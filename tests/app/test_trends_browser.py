@@ -1,0 +1,145 @@
+"""The Trends page in Debian Chromium, offline: charts drawn, ward table shown, downloads work."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Browser, Page, Route, sync_playwright
+
+from hotspots.trends import monthly_trend, trends_by_area
+from layers.aggregate import counts
+from layers.store import Store
+from tests.app.test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LOCAL_HOSTS,
+    ROOT,
+    Traffic,
+    _free_port,
+    _wait_healthy,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason=f"{CHROMIUM} missing: apt-get install chromium"
+    ),
+]
+
+VIEW = {"width": 1400, "height": 3400}  # tall enough to show the whole page at once
+SCREENSHOT_DIR = "ATLAS_SCREENSHOT_DIR"  # set it to keep the screenshot after the test
+
+
+@pytest.fixture(scope="module")
+def trends_url(demo_store: Path) -> Iterator[str]:
+    """The running app (app.py) on the demo store."""
+    port, home = _free_port(), demo_store.parent
+    env = {**os.environ, "ATLAS_STORE": str(demo_store), "ATLAS_SECRET_FILE": str(home / "key")}
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
+    command += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    with (home / "streamlit-trends.log").open("wb") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+        try:
+            _wait_healthy(port, server)
+            yield f"http://localhost:{port}/"
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def tall_page(chromium: Browser) -> Iterator[tuple[Page, Traffic]]:
+    """A tall page on which every request to a host other than this machine is refused."""
+    traffic = Traffic()
+    context = chromium.new_context(viewport=VIEW, accept_downloads=True)
+
+    def route(route: Route) -> None:
+        url = route.request.url
+        if url.startswith(("data:", "blob:", "about:")) or urlparse(url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            traffic.blocked.append(url)
+            route.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: traffic.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: traffic.errors.append(str(e)))
+    page.on("requestfailed", lambda r: traffic.failed.append(r.url))
+    yield page, traffic
+    context.close()
+
+
+def _open_trends(page: Page, url: str) -> None:
+    page.goto(url)
+    page.get_by_test_id("stSidebarNav").get_by_text("Trends").click()
+    page.get_by_text("Which areas changed most").wait_for(timeout=60_000)
+    page.locator(".vega-embed svg").nth(1).wait_for(timeout=60_000)
+    page.get_by_test_id("glide-cell-0-0").wait_for(state="attached", timeout=30_000)
+
+
+def _svg_texts(page: Page, which: int) -> list[str]:
+    texts = page.locator(".vega-embed svg").nth(which).locator("text")
+    return [t.text_content() or "" for t in texts.all()]
+
+
+def test_trends_page_draws_charts_and_the_ward_table_offline(
+    tall_page: tuple[Page, Traffic], trends_url: str, demo_store: Path, tmp_path: Path
+) -> None:
+    page, traffic = tall_page
+    _open_trends(page, trends_url)
+    store = Store(demo_store)
+    monthly = counts(store, by="ward", period="month")
+    expected = trends_by_area(monthly)
+    shown_rows = page.locator("[data-testid^=glide-cell-0-]")
+    names = [t.strip() for t in shown_rows.all_inner_texts()]
+    assert len(names) >= 8
+    assert names == expected["area_name"].head(len(names)).tolist()
+    header = page.get_by_test_id("stDataFrame").locator("th").all_inner_texts()
+    assert header[:3] == ["Ward", "Locality", "Last 12 months"]
+    assert "Incidents across the city, month by month" in _svg_texts(page, 0)
+    assert "Rolling 12-month total" in _svg_texts(page, 0)
+    first_six = expected["area_name"].head(6).tolist()
+    assert set(first_six) <= set(_svg_texts(page, 1))
+    city = monthly.groupby("period")["count"].sum()
+    city.name = "Police incidents across the city"
+    assert page.get_by_text(monthly_trend(city).sentence).is_visible()
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(tmp_path / "trends.png"))
+    if os.environ.get(SCREENSHOT_DIR):
+        page.screenshot(path=str(Path(os.environ[SCREENSHOT_DIR]) / "trends.png"))
+    assert (traffic.blocked, traffic.failed, traffic.errors) == ([], [], [])
+
+
+def test_a_chart_saves_as_png_and_its_data_as_csv(
+    tall_page: tuple[Page, Traffic], trends_url: str
+) -> None:
+    page, traffic = tall_page
+    _open_trends(page, trends_url)
+    page.get_by_test_id("stVegaLiteChart").first.hover()
+    with page.expect_download() as png:
+        page.get_by_role(
+            "button", name="Download as PNG: incidents across the city by month"
+        ).click()
+    assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with page.expect_download() as csv:
+        page.get_by_role("button", name="Download the chart's data (CSV)").click()
+    assert csv.value.suggested_filename == "trend-city.csv"
+    text = Path(csv.value.path()).read_text(encoding="utf-8-sig")
+    assert text.startswith("month,month_label,series,layer,category,count,rolling_total\n")
+    assert (traffic.blocked, traffic.failed, traffic.errors) == ([], [], [])
