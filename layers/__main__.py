@@ -16,7 +16,13 @@ from typing import Any
 from layers import aggregate
 from layers import schema as S
 from layers._errors import AtlasError
-from layers.ingest import ImportReport, build_demo_store, import_files, open_store
+from layers.ingest import (
+    ImportReport,
+    build_demo_store,
+    import_context,
+    import_files,
+    open_store,
+)
 from layers.readers import parse_mapping
 from layers.settings import Settings, load_settings
 
@@ -40,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     imp = commands.add_parser("import", help="import files of one layer into the store")
-    imp.add_argument("kind", choices=[k.value for k in S.Kind])
+    imp.add_argument("kind", choices=[*(k.value for k in S.Kind), "context"])
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
     imp.add_argument("--format", dest="fmt", choices=["police-uk", "csv", "geojson", "gpkg"])
     imp.add_argument(
@@ -82,18 +88,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_import(args: argparse.Namespace, settings: Settings) -> int:
-    report = import_files(
-        args.kind,
-        args.files,
-        settings=settings,
-        fmt=args.fmt,
-        mapping=parse_mapping(args.map) if args.map else None,
-        level=args.level,
-    )
-    if args.json:
-        print(json.dumps(report.as_dict()))
+    mapping = parse_mapping(args.map) if args.map else None
+    if args.kind == "context":
+        report = import_context(args.files, settings=settings, mapping=mapping)
     else:
-        print(_describe(report))
+        report = import_files(
+            args.kind,
+            args.files,
+            settings=settings,
+            fmt=args.fmt,
+            mapping=mapping,
+            level=args.level,
+        )
+    print(json.dumps(report.as_dict()) if args.json else _describe(report))
     return EXIT_OK
 
 

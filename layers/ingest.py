@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from layers import boundaries as B
+from layers import context as C
 from layers import grid
 from layers import localities as L
 from layers import schema as S
@@ -433,6 +434,99 @@ def _log_record(report: ImportReport, content_hash: str, started: datetime) -> d
     }
 
 
+def import_context(
+    paths: Sequence[str | Path], *, settings: Settings, mapping: Mapping[str, str] | None = None
+) -> ImportReport:
+    """Import a population / deprivation table by LSOA and roll it up to wards.
+
+    Each LSOA's ward comes from the file's ``ward_code`` column when it has one, else
+    from the loaded LSOA boundaries (the ward holding a point inside each LSOA); without
+    either, only the LSOA rows are stored and the report says so.
+
+    Returns
+    -------
+    ImportReport
+        ``imported`` is the number of LSOAs.
+    """
+    if len(paths) != 1:
+        raise ValueError(f"context: give one file per import, got {len(paths)}")
+    path = Path(paths[0])
+    lsoas = C.read_context(path, mapping=mapping)
+    store = open_store(settings)
+    to_ward, note = _lsoa_to_ward(lsoas, store, settings)
+    rows = pd.concat([C.lsoa_rows(lsoas), C.ward_context(lsoas, to_ward)], ignore_index=True)
+    import_id, started = uuid.uuid4().hex[:12], datetime.now(UTC).replace(tzinfo=None)
+    report = ImportReport(
+        import_id=import_id,
+        kind="context",
+        files=(path.name,),
+        rows_read=len(lsoas),
+        imported=len(lsoas),
+        duplicates=0,
+        rejected=0,
+        notes=(note,),
+    )
+    with store.transaction() as writer:
+        writer.replace_context(rows, source=path.name)
+        writer.log_import(_log_record(report, _file_hash(path), started))
+    return report
+
+
+def _lsoa_to_ward(lsoas: pd.DataFrame, store: Store, settings: Settings) -> tuple[pd.Series, str]:
+    if lsoas["ward_code"].notna().all():
+        return lsoas.set_index("lsoa_code")["ward_code"], "wards taken from the file"
+    areas = study_areas(store, settings)
+    if areas.lsoas is None:
+        return pd.Series(dtype="str"), (
+            "no LSOA boundaries loaded and no ward_code column: only LSOA rows were stored; "
+            "import LSOA boundaries (python -m layers import boundaries FILE --level lsoa ...) "
+            "and import this file again for ward totals"
+        )
+    points = areas.lsoas.geometry.representative_point()
+    wards = B.assign_areas(points.x.to_numpy(), points.y.to_numpy(), areas.wards)
+    lookup = pd.Series(wards, index=areas.lsoas[S.CODE].to_numpy(), dtype="str")
+    return lookup, "each LSOA counted whole in the ward holding a point inside it"
+
+
+def replace_event(
+    kind: S.Kind | str, frame: pd.DataFrame, *, store: Store, settings: Settings
+) -> int:
+    """Replace stored rows by their ids with new versions (an edit), in one transaction.
+
+    Returns
+    -------
+    int
+        How many stored rows were replaced.
+    """
+    kind = S.Kind(kind)
+    areas = study_areas(store, settings)
+    rows = S.conform(frame, kind)
+    indexed = index_points(rows, kind=kind, areas=areas, resolution=settings.store_resolution)
+    with store.transaction() as writer:
+        replaced = writer.delete_events(kind, rows[S.EVENT_ID].tolist())
+        writer.add_events(kind, indexed.assign(import_id=f"edit-{uuid.uuid4().hex[:8]}"))
+    return replaced
+
+
+DEMO_POPULATION = "synthetic demo population (not real figures)"
+"""Source named on the demo store's ward populations."""
+
+
+def _demo_population(wards: gpd.GeoDataFrame, seed: int | None) -> pd.DataFrame:
+    rng = np.random.default_rng(0 if seed is None else seed)
+    population = rng.integers(9_000, 16_000, len(wards)).astype("float64")
+    return pd.DataFrame(
+        {
+            "level": S.Level.WARD.value,
+            "code": wards[S.CODE].to_numpy(),
+            "population": population,
+            "children": np.round(population * rng.uniform(0.15, 0.25, len(wards))),
+            "imd_decile": rng.integers(1, 11, len(wards)).astype("float64"),
+            "lsoas": 0,
+        }
+    ).astype(C.CONTEXT_COLUMNS)
+
+
 def build_demo_store(
     settings: Settings, *, seed: int | None = None, scale: float = 1.0
 ) -> list[ImportReport]:
@@ -467,6 +561,9 @@ def build_demo_store(
         )
     ]
     demo = demo_data(wards, seed=settings.demo_seed if seed is None else seed, scale=scale)
+    with store.transaction() as writer:
+        population = _demo_population(wards, settings.demo_seed if seed is None else seed)
+        writer.replace_context(population, source=DEMO_POPULATION)
     areas = study_areas(store, settings)
     for kind, frame in demo.layers.items():
         sha = hashlib.sha256(

@@ -277,3 +277,38 @@ def loaded_summary(store: Store) -> pd.DataFrame:
             "last_month": [v["to"] for v in layers.values()],
         }
     ).astype({"layer": "str", "rows": "int64", "first_month": "str", "last_month": "str"})
+
+
+def area_context(store: Store, *, level: str = "ward") -> pd.DataFrame:
+    """Return population and deprivation per area, where a context table is loaded.
+
+    Parameters
+    ----------
+    level
+        ``ward`` or ``lsoa``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns code (str), population, children, imd_decile (float64, IMD decile where
+        1 is the most deprived tenth of England; a ward's is the population-weighted mean
+        of its LSOAs'), lsoas (int64). Empty when nothing is loaded. ``attrs["source"]``
+        names the file (the demo store's is synthetic and says so).
+    """
+    frame = store.query(
+        "SELECT code, population, children, imd_decile, lsoas, source FROM context "
+        "WHERE level = ? ORDER BY code",
+        [level],
+    )
+    sources = sorted(set(frame.pop("source").dropna()))
+    out = frame.astype(
+        {
+            "code": "str",
+            "population": "float64",
+            "children": "float64",
+            "imd_decile": "float64",
+            "lsoas": "int64",
+        }
+    )
+    out.attrs["source"] = "; ".join(sources)
+    return out

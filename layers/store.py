@@ -63,7 +63,14 @@ IMPORT_COLUMNS: dict[str, str] = {
 }
 """Columns of the import log."""
 
-TABLES: tuple[str, ...] = (*[k.value for k in S.Kind], "rejected", "imports", "coverage", "meta")
+TABLES: tuple[str, ...] = (
+    *[k.value for k in S.Kind],
+    "rejected",
+    "imports",
+    "coverage",
+    "meta",
+    "context",
+)
 
 
 @dataclass(frozen=True)
@@ -286,9 +293,9 @@ class Writer:
         try:
             already = self._con.execute(
                 f"SELECT count(*) FROM _new_rows n SEMI JOIN {kind} t ON n.event_id = t.event_id"
-            ).fetchone()
+            ).fetchall()[0]
             order = "date, h3_cell" if S.DATE in rows.columns else "event_id"
-            self._con.execute(
+            self._run(
                 f"INSERT INTO {kind} SELECT * FROM _new_rows n "
                 f"ANTI JOIN {kind} t ON n.event_id = t.event_id ORDER BY {order}"
             )
@@ -310,7 +317,7 @@ class Writer:
         self._con.register("_rejected", rows)
         try:
             before = self._count("rejected")
-            self._con.execute(
+            self._run(
                 "INSERT INTO rejected SELECT * FROM _rejected r ANTI JOIN rejected t "
                 "ON r.kind = t.kind AND r.content_hash = t.content_hash "
                 "AND r.row_number = t.row_number"
@@ -323,10 +330,10 @@ class Writer:
         """Replace every area of one level with the given ones (schema boundaries frame)."""
         rows = S.conform(frame.assign(**{S.LEVEL: level.value}), S.Kind.BOUNDARIES)
         rows[S.IMPORT_ID] = import_id
-        self._con.execute("DELETE FROM boundaries WHERE level = ?", [level.value])
+        self._run("DELETE FROM boundaries WHERE level = ?", [level.value])
         self._con.register("_areas", rows)
         try:
-            self._con.execute("INSERT INTO boundaries SELECT * FROM _areas")
+            self._run("INSERT INTO boundaries SELECT * FROM _areas")
         finally:
             self._con.unregister("_areas")
 
@@ -336,7 +343,7 @@ class Writer:
         Each frame has columns h3_cell and ward_code (the ward holding the cell's centre,
         missing for edge cells whose centre lies in no ward).
         """
-        self._con.execute("DELETE FROM coverage")
+        self._run("DELETE FROM coverage")
         for resolution, cells in cells_by_resolution.items():
             frame = pd.DataFrame(
                 {
@@ -347,9 +354,7 @@ class Writer:
             )
             self._con.register("_cov", frame)
             try:
-                self._con.execute(
-                    "INSERT INTO coverage SELECT resolution, h3_cell, ward_code FROM _cov"
-                )
+                self._run("INSERT INTO coverage SELECT resolution, h3_cell, ward_code FROM _cov")
             finally:
                 self._con.unregister("_cov")
 
@@ -364,12 +369,35 @@ class Writer:
             sets = [f"{S.WARD} = l.{S.WARD}", f"{S.LOCALITY} = l.{S.LOCALITY}"]
             if S.LSOA in lookup.columns:
                 sets.append(f"{S.LSOA} = coalesce(t.{S.LSOA}, l.{S.LSOA})")
-            self._con.execute(
+            self._run(
                 f"UPDATE {kind} t SET {', '.join(sets)} FROM _lookup l "
                 "WHERE t.lon = l.lon AND t.lat = l.lat"
             )
         finally:
             self._con.unregister("_lookup")
+
+    def replace_context(self, frame: pd.DataFrame, *, source: str) -> None:
+        """Replace the population / deprivation context of the levels present in ``frame``."""
+        rows = frame.assign(source=source)
+        self._con.register("_context", rows)
+        try:
+            self._run("DELETE FROM context WHERE level IN (SELECT DISTINCT level FROM _context)")
+            self._run(
+                "INSERT INTO context SELECT level, code, population, children, imd_decile, lsoas, "
+                "source FROM _context"
+            )
+        finally:
+            self._con.unregister("_context")
+
+    def delete_events(self, kind: S.Kind, ids: Sequence[str]) -> int:
+        """Delete stored rows by id (an edit replaces a row); return how many went."""
+        before = self._count(kind.value)
+        self._con.register("_gone", pd.DataFrame({S.EVENT_ID: pd.Series(list(ids), dtype="str")}))
+        try:
+            self._run(f"DELETE FROM {kind} WHERE event_id IN (SELECT event_id FROM _gone)")
+        finally:
+            self._con.unregister("_gone")
+        return before - self._count(kind.value)
 
     def stored_coordinates(self, kind: S.Kind) -> pd.DataFrame:
         """Return the unique (lon, lat) pairs stored in one layer."""
@@ -377,28 +405,24 @@ class Writer:
             f"SELECT DISTINCT lon, lat FROM {kind} WHERE lon IS NOT NULL AND lat IS NOT NULL"
         ).df()
 
-    def imported_before(self, kind: S.Kind, content_hash: str) -> bool:
-        """Return whether files with this combined content hash were imported before."""
-        row = self._con.execute(
-            "SELECT count(*) FROM imports WHERE kind = ? AND content_hash = ?",
-            [kind.value, content_hash],
-        ).fetchone()
-        return bool(row and row[0])
-
     def log_import(self, record: dict[str, Any]) -> None:
         """Append one row to the import log (keys: :data:`IMPORT_COLUMNS`)."""
         values = [record.get(name) for name in IMPORT_COLUMNS]
         marks = ", ".join("?" for _ in IMPORT_COLUMNS)
-        self._con.execute(f"INSERT INTO imports VALUES ({marks})", values)
+        self._run(f"INSERT INTO imports VALUES ({marks})", values)
 
     def set_meta(self, key: str, value: str) -> None:
         """Set a value of the store's key-value metadata."""
-        self._con.execute("DELETE FROM meta WHERE key = ?", [key])
-        self._con.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
+        self._run("DELETE FROM meta WHERE key = ?", [key])
+        self._run("INSERT INTO meta VALUES (?, ?)", [key, value])
+
+    def _run(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        """Execute a statement and consume its result (DuckDB wants it before the next one)."""
+        self._con.execute(sql, params).fetchall()
 
     def _count(self, table: str) -> int:
-        row = self._con.execute(f"SELECT count(*) FROM {table}").fetchone()
-        return int(row[0]) if row else 0
+        rows = self._con.execute(f"SELECT count(*) FROM {table}").fetchall()
+        return int(rows[0][0]) if rows else 0
 
 
 def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -419,6 +443,10 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute("ALTER TABLE coverage ADD COLUMN IF NOT EXISTS ward_code VARCHAR")
     con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS context (level VARCHAR, code VARCHAR, population DOUBLE, "
+        "children DOUBLE, imd_decile DOUBLE, lsoas BIGINT, source VARCHAR)"
+    )
     con.execute(
         "INSERT INTO meta SELECT 'schema_version', ? WHERE NOT EXISTS "
         "(SELECT 1 FROM meta WHERE key = 'schema_version')",

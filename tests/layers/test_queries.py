@@ -108,3 +108,35 @@ def test_a_store_with_nothing_suggests_the_coarsest(tmp_path: Path) -> None:
     chosen = suggest_resolution(Store(tmp_path / "empty.duckdb"))
     assert chosen.resolution == 6
     assert event_points(Store(tmp_path / "empty.duckdb")).empty
+
+
+def test_the_demo_store_has_a_synthetic_ward_population_that_says_so(store: Store) -> None:
+    from layers.queries import area_context
+
+    context = area_context(store)
+    assert len(context) == len(store.boundaries("ward"))
+    assert "synthetic" in context.attrs["source"]
+    assert (context["children"] < context["population"]).all()
+
+
+def test_replace_event_edits_a_row_in_place(store: Store, tmp_path: Path) -> None:
+    import shutil
+
+    from layers.ingest import replace_event
+
+    copy = tmp_path / "edit.duckdb"
+    shutil.copyfile(store.path, copy)
+    edited = Store(copy)
+    settings = load_settings(store=copy, rejected_dir=tmp_path / "rejected")
+    row = edited.query("SELECT * FROM interventions ORDER BY event_id LIMIT 1")
+    changed = row.assign(name="Renamed <b>hub</b>", lead_agency="Youth service")
+    assert replace_event("interventions", changed, store=edited, settings=settings) == 1
+    after = edited.query("SELECT * FROM interventions WHERE event_id = ?", [row.loc[0, "event_id"]])
+    assert len(after) == 1
+    assert (after.loc[0, "name"], after.loc[0, "lead_agency"]) == (
+        "Renamed <b>hub</b>",
+        "Youth service",
+    )
+    assert len(edited.query("SELECT 1 FROM interventions")) == len(
+        store.query("SELECT 1 FROM interventions")
+    )

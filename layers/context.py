@@ -1,0 +1,154 @@
+"""Area context: population (all ages and children) and deprivation by LSOA, rolled up to wards.
+
+A partnership loads a population table (such as ONS mid-year estimates by LSOA) and a
+deprivation index (the English IMD decile by LSOA), often in one file. Rates per 1,000
+residents and per 1,000 children, and the deprivation context of an area, come from it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from layers import schema as S
+from layers._errors import FileRefused
+
+CONTEXT_COLUMNS: dict[str, str] = {
+    "level": "str",
+    "code": "str",
+    "population": "float64",
+    "children": "float64",
+    "imd_decile": "float64",
+    "lsoas": "int64",
+}
+"""Columns of the stored context table (one row per LSOA and per ward)."""
+
+FIELDS = ("lsoa_code", "ward_code", "population", "children", "imd_decile")
+"""Fields a context file can map its columns onto (``--map "Your column=field"``)."""
+
+_NUMBER = re.compile(r"^\s*-?[\d,]*\.?\d+\s*$")
+
+
+def read_context(path: str | Path, *, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Read a population / deprivation table by LSOA.
+
+    Parameters
+    ----------
+    path
+        CSV (a BOM and quoted thousands separators such as ``"29,199"`` are fine).
+    mapping
+        The file's column names -> fields (``lsoa_code``, ``ward_code``, ``population``,
+        ``children``, ``imd_decile``). Columns already named like a field need none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns lsoa_code (str), ward_code (str, missing when the file has none),
+        population, children, imd_decile (float64, missing when absent).
+
+    Raises
+    ------
+    FileRefused
+        When the file cannot be read, has no LSOA codes, or has none of population and
+        IMD decile, or a value is not a number.
+    """
+    path = Path(path)
+    raw = _read_csv(path)
+    renamed = raw.rename(columns=dict(mapping or {}))
+    _check_fields(path, raw, renamed, mapping)
+    out = pd.DataFrame({"lsoa_code": renamed["lsoa_code"].astype("str").str.strip()})
+    out["ward_code"] = renamed["ward_code"].astype("str") if "ward_code" in renamed else None
+    out["ward_code"] = out["ward_code"].astype("str")
+    for field in ("population", "children", "imd_decile"):
+        out[field] = _numbers(path, renamed, field)
+    if out["lsoa_code"].duplicated().any():
+        raise FileRefused(f"{path.name}: LSOA codes repeat; give one row per LSOA.")
+    return out
+
+
+def ward_context(lsoas: pd.DataFrame, lsoa_to_ward: pd.Series) -> pd.DataFrame:
+    """Roll LSOA context up to wards.
+
+    Population and children are summed; the IMD decile of a ward is the
+    population-weighted mean of its LSOAs' deciles (the plain mean where population is
+    missing), so a ward reads "decile 2.4": mostly among England's most deprived fifth.
+
+    Parameters
+    ----------
+    lsoas
+        Output of :func:`read_context`.
+    lsoa_to_ward
+        Ward code per LSOA code (an LSOA straddling a ward edge counts whole in one ward).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CONTEXT_COLUMNS`, level ``ward``, one row per ward.
+    """
+    frame = lsoas.assign(ward=lsoas["lsoa_code"].map(lsoa_to_ward)).dropna(subset=["ward"])
+    weight = frame["population"].fillna(1.0)
+    frame = frame.assign(_w=weight, _wd=weight * frame["imd_decile"])
+    grouped = frame.groupby("ward")
+    out = pd.DataFrame(
+        {
+            "level": S.Level.WARD.value,
+            "code": grouped.size().index,
+            "population": grouped["population"].sum(min_count=1).to_numpy(),
+            "children": grouped["children"].sum(min_count=1).to_numpy(),
+            "imd_decile": (grouped["_wd"].sum(min_count=1) / grouped["_w"].sum()).to_numpy(),
+            "lsoas": grouped.size().to_numpy(),
+        }
+    )
+    return out.astype(CONTEXT_COLUMNS)
+
+
+def lsoa_rows(lsoas: pd.DataFrame) -> pd.DataFrame:
+    """Return the LSOA rows of the context table (:data:`CONTEXT_COLUMNS`, level ``lsoa``)."""
+    out = pd.DataFrame(
+        {
+            "level": S.Level.LSOA.value,
+            "code": lsoas["lsoa_code"],
+            "population": lsoas["population"],
+            "children": lsoas["children"],
+            "imd_decile": lsoas["imd_decile"],
+            "lsoas": 1,
+        }
+    )
+    return out.astype(CONTEXT_COLUMNS)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        raise FileRefused(f"{path.name}: cannot be read as a UTF-8 CSV file.") from None
+
+
+def _check_fields(
+    path: Path, raw: pd.DataFrame, renamed: pd.DataFrame, mapping: Mapping[str, str] | None
+) -> None:
+    problems = [f"mapped column {c!r} is not in the file" for c in (mapping or {}) if c not in raw]
+    if "lsoa_code" not in renamed:
+        problems.append("no lsoa_code column")
+    if not {"population", "imd_decile"} & set(renamed.columns):
+        problems.append("neither population nor imd_decile")
+    if problems:
+        raise FileRefused(
+            f"{path.name}: {'; '.join(problems)}. Columns found: {list(raw.columns)}. Map them "
+            'with --map "Your column=lsoa_code" (fields: ' + ", ".join(FIELDS) + ")."
+        )
+
+
+def _numbers(path: Path, frame: pd.DataFrame, field: str) -> pd.Series:
+    if field not in frame:
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    text = frame[field].astype("str").str.strip()
+    bad = text.ne("") & ~text.str.match(_NUMBER)
+    if bad.any():
+        rows = (np.flatnonzero(bad.to_numpy()) + 2)[:5].tolist()
+        raise FileRefused(f"{path.name}: {field} is not a number on rows {rows}. Fix those cells.")
+    return pd.to_numeric(text.str.replace(",", "", regex=False).replace("", None), errors="coerce")
