@@ -81,6 +81,16 @@ class Settings:
         default=120.0,
     )
     demo_seed: int = _doc("Seed of the demo data generator used by `make run`.", default=20261130)
+    disclosure_threshold: int = _doc(
+        "Disclosure control: counts from 1 up to one less than this are shown as "
+        "'<threshold' (5: counts of 1-4 show as <5) on every printed or exported figure.",
+        default=5,
+    )
+    public_rounding: int = _doc(
+        "Disclosure control: counts on public output are rounded to the nearest multiple "
+        "of this (1: no rounding).",
+        default=5,
+    )
     default_resolution: int = _doc(
         "H3 resolution the map starts at when the user has not chosen one.", default=8
     )
