@@ -68,6 +68,9 @@ def _pages() -> list[st.Page]:
     ]
     for file, title, icon in (
         ("trends.py", "Trends", ":material/monitoring:"),
+        ("profile.py", "Area profile", ":material/description:"),
+        ("planner.py", "Assessment planner", ":material/checklist:"),
+        ("interventions.py", "Interventions", ":material/construction:"),
         ("data.py", "Data", ":material/database:"),
     ):
         if (ROOT / "app_pages" / file).exists():
