@@ -36,8 +36,7 @@ from layers._errors import SchemaError
 from layers.queries import interventions
 from layers.store import Store
 
-POLICY = "partnership"
-"""Disclosure policy of this page: it is shown to partnership staff only."""
+POLICY = "partnership"  # disclosure policy of this page: it is shown to partnership staff only
 
 _MESSAGE = "interventions_message"  # session keys
 _EDIT_LOADED = "interventions_edit_loaded"
