@@ -1,0 +1,195 @@
+"""Area profile: one ward, locality or hexagon on one page, disclosure-controlled, and its PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from app_pages import current_filters, settings
+from app_pages._profile_view import area_choices, show_profile
+from assessments.disclosure import get_policy
+from assessments.profile import AreaProfile, area_profile, disclosed_profile
+from assessments.report import map_svg, render_html, render_pdf
+from layers._errors import SchemaError
+from layers.maps import month_range_label
+from layers.store import Store
+
+PARAM = "profile"  # address-bar parameter naming the area: ward:CODE, locality:NAME, h3:CELL
+
+POLICIES: dict[str, str] = {  # the policies offered; partnership (the first) is the default
+    "partnership": "Partnership (exact counts, fewer than 5 hidden)",
+    "public": "Public (rounded to the nearest 5, fewer than 5 hidden)",
+}
+
+_KIND = "w_profile_kind"  # widget keys
+_WARD = "w_profile_ward"
+_LOCALITY = "w_profile_locality"
+_CELL = "w_profile_cell"
+_POLICY = "w_profile_policy"
+_URL_SEEN = "profile_url_seen"
+_KINDS = {"ward": "Ward", "locality": "Locality", "h3": "Hexagon (H3 cell)"}
+
+
+def main() -> None:
+    """Choose the area (or take it from the address bar), show its profile, offer the files."""
+    filters = current_filters()
+    if filters is None:
+        st.stop()
+    store = Store(settings().store)
+    path, version = str(store.path), store.version()
+    st.title("Area profile")
+    st.caption(
+        "Every layer, " + month_range_label(filters.date_from, filters.date_to) + " (the "
+        "sidebar's months) · for a neighbourhood assessment or a community conversation."
+    )
+    wards, localities = area_choices(path, version)
+    area = _choose_area(wards, localities)
+    policy_name = st.radio(
+        "Disclosure control",
+        list(POLICIES),
+        format_func=POLICIES.__getitem__,
+        horizontal=True,
+        key=_POLICY,
+        help="Partnership: for partner agencies. Public: for anything shared outside the "
+        "partnership, such as a community meeting. Both hide counts under 5.",
+    )
+    if not area:
+        st.info("Choose an area above, or open one from the map explorer's area panel.")
+        st.stop()
+    profile = _profile(path, version, area, filters.date_from, filters.date_to)
+    if profile is None:
+        st.stop()
+    policy = get_policy(str(policy_name), settings=settings())
+    _downloads(path, version, area, filters.date_from, filters.date_to, str(policy_name))
+    show_profile(disclosed_profile(profile, policy), map_svg(profile, policy=policy))
+
+
+def _choose_area(wards: dict[str, str], localities: list[str]) -> str:
+    """Draw the area choosers (seeded from ``?profile=`` when it changes); return the area."""
+    wanted = st.query_params.get(PARAM, "")
+    if wanted != st.session_state.get(_URL_SEEN):
+        st.session_state[_URL_SEEN] = wanted
+        _seed(wanted, wards, localities)
+    if st.session_state.get(_KIND) == "other":
+        st.caption(f"Area from the address bar: {wanted}")
+        st.button("Choose another area", on_click=_forget_url, key="profile_other")
+        area = wanted
+    else:
+        area = _widgets(wards, localities)
+    if area and area != wanted:
+        st.query_params[PARAM] = area
+        st.session_state[_URL_SEEN] = area
+    return area
+
+
+def _forget_url() -> None:
+    st.session_state[_KIND] = "ward"
+    st.session_state[_URL_SEEN] = ""
+    del st.query_params[PARAM]
+
+
+def _seed(wanted: str, wards: dict[str, str], localities: list[str]) -> None:
+    kind, _, value = wanted.partition(":")
+    state = st.session_state
+    if kind == "ward" and value in wards:
+        state[_KIND], state[_WARD] = "ward", value
+    elif kind == "locality" and value in localities:
+        state[_KIND], state[_LOCALITY] = "locality", value
+    elif kind == "h3":
+        state[_KIND], state[_CELL] = "h3", value
+    elif kind == "hotspot":
+        state[_KIND] = "other"
+    elif wanted:
+        st.warning(f"The address bar names an area that is not loaded ({wanted!r}).")
+
+
+def _widgets(wards: dict[str, str], localities: list[str]) -> str:
+    kind = st.radio(
+        "Kind of area", list(_KINDS), format_func=_KINDS.__getitem__, horizontal=True, key=_KIND
+    )
+    if kind == "ward":
+        code = st.selectbox(
+            "Ward",
+            list(wards),
+            format_func=wards.__getitem__,
+            index=None,
+            key=_WARD,
+            placeholder="Choose a ward",
+        )
+        return f"ward:{code}" if code else ""
+    if kind == "locality":
+        name = st.selectbox(
+            "Locality", localities, index=None, key=_LOCALITY, placeholder="Choose a locality"
+        )
+        return f"locality:{name}" if name else ""
+    cell = st.text_input(
+        "H3 cell",
+        key=_CELL,
+        placeholder="e.g. 89195839043ffff",
+        help="A hexagon's code, as the map explorer's area panel shows it (resolution 6-11).",
+    )
+    return f"h3:{cell.strip()}" if cell and cell.strip() else ""
+
+
+def _profile(
+    path: str, version: str, area: str, date_from: str, date_to: str
+) -> AreaProfile | None:
+    try:
+        return _cached_profile(path, version, area, date_from, date_to)
+    except SchemaError as error:
+        st.error(f"This area cannot be profiled: {error}")
+        return None
+
+
+def _downloads(
+    path: str, version: str, area: str, date_from: str, date_to: str, policy: str
+) -> None:
+    name = "profile-" + area.replace(":", "-")
+    left, right = st.columns(2)
+    with left:
+        st.download_button(
+            f"Download the printable profile (PDF, {policy})",
+            data=lambda: _cached_pdf(path, version, area, date_from, date_to, policy),
+            file_name=f"{name}-{policy}.pdf",
+            mime="application/pdf",
+            on_click="ignore",
+            icon=":material/picture_as_pdf:",
+            key="profile_pdf",
+        )
+    with right:
+        st.download_button(
+            f"Download as a web page (HTML, {policy})",
+            data=lambda: _cached_html(path, version, area, date_from, date_to, policy),
+            file_name=f"{name}-{policy}.html",
+            mime="text/html",
+            on_click="ignore",
+            icon=":material/description:",
+            key="profile_html",
+        )
+
+
+@st.cache_data(max_entries=16, show_spinner="Gathering the area's figures…")
+def _cached_profile(
+    path: str, version: str, area: str, date_from: str, date_to: str
+) -> AreaProfile:
+    return area_profile(Store(Path(path)), area, date_from=date_from, date_to=date_to)
+
+
+@st.cache_data(max_entries=8, show_spinner="Printing the profile…")
+def _cached_pdf(
+    path: str, version: str, area: str, date_from: str, date_to: str, policy: str
+) -> bytes:
+    profile = _cached_profile(path, version, area, date_from, date_to)
+    return render_pdf(profile, policy=get_policy(policy, settings=settings()))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _cached_html(
+    path: str, version: str, area: str, date_from: str, date_to: str, policy: str
+) -> str:
+    profile = _cached_profile(path, version, area, date_from, date_to)
+    return render_html(profile, policy=get_policy(policy, settings=settings()))
+
+
+main()
