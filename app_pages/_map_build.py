@@ -40,6 +40,8 @@ class MapView:
     overlap: pd.DataFrame | None = None
     survey: pd.DataFrame | None = None
     interventions: gpd.GeoDataFrame | None = None
+    ward_names_at: list[tuple[float, float]] | None = None  # label points, (lon, lat)
+    locality_names_at: list[tuple[float, float]] | None = None
 
 
 def counts_layer_name(filters: Filters) -> str:
@@ -50,24 +52,33 @@ def counts_layer_name(filters: Filters) -> str:
 
 def build_map(view: MapView) -> folium.Map:
     """Return the map of a view: counts, statistics, boundaries and context, with a control."""
-    m = _base(view)
-    _counts(view).add_to(m)
-    for layer in _statistics(view) + _context(view):
+    m = base_map(view)
+    for layer in map_layers(view):
         layer.add_to(m)
-    maps.boundary_layer(view.wards, name=WARD_LINES).add_to(m)
-    if len(view.localities):
-        maps.boundary_layer(view.localities, name=LOCALITY_LINES, show=False).add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    maps.layer_list().add_to(m)
     return m
 
 
-def _base(view: MapView) -> folium.Map:
+def base_map(view: MapView) -> folium.Map:
+    """Return the empty map of a view's place (the same for every filter but the place)."""
     shown = _place_wards(view)
     west, south, east, north = shown.total_bounds if len(shown) else _BRISTOL
     center = ((west + east) / 2, (south + north) / 2)
-    m = maps.base_map(center=center, zoom=12, static_dir=view.static_dir)
+    m = maps.base_map(center=center, zoom=12, static_dir=view.static_dir, leaflet_only=True)
     m.fit_bounds([[south, west], [north, east]], padding=(16, 16))
     return m
+
+
+def map_layers(view: MapView) -> list[folium.FeatureGroup]:
+    """Return the layers of a view, bottom first: counts, statistics, context, boundaries."""
+    layers = [_counts(view), *_statistics(view), *_context(view)]
+    layers.append(maps.boundary_layer(view.wards, name=WARD_LINES, labels_at=view.ward_names_at))
+    if len(view.localities):
+        localities = maps.boundary_layer(
+            view.localities, name=LOCALITY_LINES, show=False, labels_at=view.locality_names_at
+        )
+        layers.append(localities)
+    return layers
 
 
 def _place_wards(view: MapView) -> gpd.GeoDataFrame:
@@ -80,14 +91,16 @@ def _place_wards(view: MapView) -> gpd.GeoDataFrame:
 
 
 def _counts(view: MapView) -> folium.FeatureGroup:
+    """Return the counts layer: shown, unless a slower layer asked for is drawn."""
     f = view.filters
     when = maps.month_range_label(f.date_from, f.date_to)
     name, unit = counts_layer_name(f), unit_words(f.kinds)
+    show = view.emerging is None and view.contours is None
     if f.by == "ward":
         return maps.area_choropleth(
-            view.counts, view.wards, name=name, unit=unit, period_label=when
+            view.counts, view.wards, name=name, unit=unit, period_label=when, show=show
         )
-    return maps.hex_choropleth(view.counts, name=name, unit=unit, period_label=when)
+    return maps.hex_choropleth(view.counts, name=name, unit=unit, period_label=when, show=show)
 
 
 def _statistics(view: MapView) -> list[folium.FeatureGroup]:
@@ -104,6 +117,7 @@ def _statistics(view: MapView) -> list[folium.FeatureGroup]:
                 unit=unit,
                 name=DENSITY,
                 notes=view.density_notes,
+                show=True,  # computed because it was asked for
             )
         )
     if view.gi is not None:
@@ -111,7 +125,7 @@ def _statistics(view: MapView) -> list[folium.FeatureGroup]:
             maps.hotspot_layer(view.gi, areas, name=HOT_SPOTS, unit=unit, period_label=when)
         )
     if view.emerging is not None:
-        layers.append(maps.emerging_layer(view.emerging, name=EMERGING, unit=unit))
+        layers.append(maps.emerging_layer(view.emerging, name=EMERGING, unit=unit, show=True))
     if view.overlap is not None:
         layers.append(maps.overlap_layer(view.overlap, areas, labels=KIND_LABELS, name=OVERLAP))
     return layers

@@ -25,7 +25,7 @@ from hotspots.overlap import multi_harm_overlap
 from layers import queries
 from layers._errors import SchemaError
 from layers.aggregate import wards_within
-from layers.maps import cell_areas, density_levels
+from layers.maps import cell_areas, density_levels, label_points
 from layers.store import Store
 
 DENSITY_SHARES: tuple[float, ...] = (0.25, 0.5, 0.75)
@@ -184,6 +184,12 @@ def cell_names(path: str, version: str, cells: tuple[str, ...]) -> dict[str, str
     found = cell_areas(list(cells), boundaries(path, version, "ward"))
     named = found["name"].dropna()
     return dict(zip(named.index.astype("str"), named.astype("str"), strict=True))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def name_points(path: str, version: str, level: str) -> list[tuple[float, float]]:
+    """Return where the map writes each area's name (``ward`` or ``locality``), as (lon, lat)."""
+    return label_points(boundaries(path, version, level))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -25,10 +26,11 @@ class AreaFacts:
     """What the panel says about the areas of the current view."""
 
     table: pd.DataFrame  # area_code, count: every area of the view
-    names: dict[str, str]  # area code -> how the list and the panel name it
+    names: Callable[[Sequence[str]], dict[str, str]]  # codes -> how the list names them
     gi: pd.DataFrame | None
     emerging: pd.DataFrame | None
-    monthly: pd.DataFrame  # area_code, period, count
+    monthly: Callable[[], pd.DataFrame]  # area_code, period, count (read when needed)
+    emerging_chosen: bool = True  # emerging hot spots asked for (More map layers)
 
 
 def take_click(
@@ -56,13 +58,14 @@ def pick_area(facts: AreaFacts, filters: Filters) -> str | None:
     if current is not None and current not in options:
         options.insert(0, current)
     counted = dict(zip(facts.table["area_code"], facts.table["count"], strict=True))
+    names = facts.names(options)
     unit = unit_words(filters.kinds)
     chosen = st.selectbox(
         "Area",
         options,
         index=None,
         key=PICK,
-        format_func=lambda c: f"{facts.names.get(c, c)} · {counted[c]:,} {unit[1]}",
+        format_func=lambda c: f"{names.get(c, c)} · {counted[c]:,} {unit[1]}",
         placeholder="Click the map, or pick one",
         help=f"The {len(options)} areas with most {unit[1]} in this view, and any you clicked.",
     )
@@ -71,7 +74,7 @@ def pick_area(facts: AreaFacts, filters: Filters) -> str | None:
 
 def show_area(code: str, facts: AreaFacts, filters: Filters, path: str, version: str) -> None:
     """Show one area: counts by layer, month by month, hot spot and emerging class in words."""
-    st.markdown(f"**{facts.names.get(code, code)}**")
+    st.markdown(f"**{facts.names([code]).get(code, code)}**")
     for kind in filters.kinds:
         table = area_counts(
             path,
@@ -88,18 +91,19 @@ def show_area(code: str, facts: AreaFacts, filters: Filters, path: str, version:
         st.metric(KIND_LABELS[kind], f"{value:,}")
     _sparkline(code, facts, filters)
     st.markdown(f"**Hot or cold spot:** {_gi_words(code, facts.gi)}")
-    st.markdown(f"**Over time:** {_emerging_words(code, facts.emerging, filters)}")
+    st.markdown(f"**Over time:** {_emerging_words(code, facts, filters)}")
     st.markdown(f"[Open the area profile]({profile_link(code, filters)})")
 
 
 def profile_link(code: str, filters: Filters) -> str:
-    """Return the address of an area's profile: this view's filters and ``profile=...``."""
+    """Return the address of an area's profile page: this view's filters and ``profile=...``."""
     area = f"ward:{code}" if filters.by == "ward" else f"h3:{code}"
-    return "?" + urlencode({**filters.to_params(), "profile": area}, doseq=True)
+    return "profile?" + urlencode({**filters.to_params(), "profile": area}, doseq=True)
 
 
 def _sparkline(code: str, facts: AreaFacts, filters: Filters) -> None:
-    rows = facts.monthly[facts.monthly["area_code"] == code]
+    monthly = facts.monthly()
+    rows = monthly[monthly["area_code"] == code]
     unit = unit_words(filters.kinds)[1]
     series = pd.DataFrame(
         {unit.capitalize(): rows["count"].to_numpy(dtype="int64")},
@@ -117,10 +121,13 @@ def _gi_words(code: str, gi: pd.DataFrame | None) -> str:
     return f"{words}{corrected}."
 
 
-def _emerging_words(code: str, emerging: pd.DataFrame | None, filters: Filters) -> str:
+def _emerging_words(code: str, facts: AreaFacts, filters: Filters) -> str:
+    emerging = facts.emerging
     if emerging is None or code not in emerging.index:
         if filters.by == "ward":
             return "emerging hot spots are found on hexagons."
+        if not facts.emerging_chosen:
+            return "choose “Emerging hot spots” under *More map layers* in the sidebar."
         return "not computed for this view (see the notes under the map)."
     row = emerging.loc[code]
     parameters = emerging.attrs.get("parameters", {})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 import streamlit as st
 
@@ -15,11 +17,11 @@ from layers.export import safe_csv
 NOT_COMPUTED = "not computed"
 
 
-def area_names(view: MapView, path: str, version: str) -> dict[str, str]:
-    """Return how the area list names each area with events: "Ashley" or "Hexagon … in Ashley"."""
+def area_names(view: MapView, codes: Sequence[str], path: str, version: str) -> dict[str, str]:
+    """Return how the area list names some areas: "Ashley" or "Hexagon … in Ashley"."""
     if view.filters.by == "ward":
         return dict(zip(view.wards[S.CODE], view.wards[S.NAME].astype("str"), strict=True))
-    cells = tuple(sorted(view.counts.loc[view.counts["count"] > 0, "area_code"]))
+    cells = tuple(sorted(set(codes)))
     wards = data.cell_names(path, version, cells)
     return {cell: _hexagon_name(cell, wards.get(cell)) for cell in cells}
 
@@ -65,18 +67,22 @@ def ward_table(view: MapView, ward_counts: pd.DataFrame, unit: str) -> pd.DataFr
 
 
 def hexagon_table(view: MapView, unit: str, path: str, version: str) -> pd.DataFrame:
-    """Return the hexagons with events or a pattern: cell, ward, count, Gi*, emerging class."""
+    """Return the hexagons with events or a pattern: cell, ward, count, Gi*, emerging class.
+
+    The emerging class is a column only when emerging hot spots were computed.
+    """
     codes = view.counts["area_code"]
     table = pd.DataFrame(
         {
             "Hexagon": codes,
             unit: view.counts["count"].astype("int64"),
             "Hot or cold spot": _gi_column(view, codes),
-            "Emerging pattern": _emerging_column(view, codes),
         }
     )
     marked = (table[unit] > 0) | (table["Hot or cold spot"] != maps.gi_bin_words(0))
-    marked |= ~table["Emerging pattern"].isin(["No Pattern Detected", NOT_COMPUTED])
+    if view.emerging is not None:
+        table["Emerging pattern"] = _emerging_column(view, codes)
+        marked |= ~table["Emerging pattern"].isin(["No Pattern Detected", NOT_COMPUTED])
     kept = table[marked].sort_values(unit, ascending=False, kind="stable")
     names = data.cell_names(path, version, tuple(sorted(kept["Hexagon"])))
     kept.insert(1, "Ward", kept["Hexagon"].map(names))

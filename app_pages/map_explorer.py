@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import KIND_LABELS, Filters, area_counts, boundaries, current_filters, settings
 from app_pages import _map_data as data
-from app_pages._map_build import MapView, build_map
+from app_pages._map_build import MapView, base_map, build_map, map_layers
+from app_pages._map_layers import DENSITY, EMERGING, chosen_layers
 from app_pages._map_notes import ViewNotes, automatic_choices, method_notes, refusal_notes
 from app_pages._map_panel import AreaFacts, pick_area, show_area, take_click
 from app_pages._map_tables import area_names, show_tables
@@ -38,8 +40,9 @@ def main() -> None:
     path, version = str(store.path), store.version()
     st.title("Map explorer")
     st.caption(_view_text(filters))
-    view, notes = _view(filters, path, version, config.static_dir)
-    facts = _facts(view, path, version)
+    chosen = chosen_layers()
+    view, notes = _view(filters, path, version, config.static_dir, chosen)
+    facts = _facts(view, path, version, chosen)
     left, right = st.columns([3, 1], gap="medium")
     with left:
         click = _show_map(view)
@@ -54,12 +57,21 @@ def main() -> None:
     method_notes(view, notes)
 
 
-def _view(filters: Filters, path: str, version: str, static_dir: Path) -> tuple[MapView, ViewNotes]:
-    """Compute (or fetch from the caches) everything the map draws."""
+def _view(
+    filters: Filters, path: str, version: str, static_dir: Path, chosen: tuple[str, ...]
+) -> tuple[MapView, ViewNotes]:
+    """Compute (or fetch from the caches) everything the map draws; slower layers if chosen."""
     key = filters.key()
     gi, gi_notes = data.hot_spots(path, version, filters.by, *key)
-    emerging, emerging_notes = data.emerging(path, version, filters.by, *key)
-    contours, kde, kde_notes = data.density(path, version, *key)
+    emerging: pd.DataFrame | None = None
+    emerging_notes: list[str] = []
+    if EMERGING in chosen:
+        emerging, emerging_notes = data.emerging(path, version, filters.by, *key)
+    contours: gpd.GeoDataFrame | None = None
+    kde: dict[str, Any] = {}
+    kde_notes: list[str] = []
+    if DENSITY in chosen:
+        contours, kde, kde_notes = data.density(path, version, *key)
     overlap, overlap_notes = data.overlap(path, version, filters.by, *key)
     view = MapView(
         filters=filters,
@@ -84,19 +96,21 @@ def _view(filters: Filters, path: str, version: str, static_dir: Path) -> tuple[
         overlap=overlap,
         survey=_survey(filters, path, version),
         interventions=data.intervention_register(path, version),
+        ward_names_at=data.name_points(path, version, "ward"),
+        locality_names_at=data.name_points(path, version, "locality"),
     )
     return view, ViewNotes(gi_notes, emerging_notes, kde_notes, overlap_notes, kde)
 
 
-def _facts(view: MapView, path: str, version: str) -> AreaFacts:
+def _facts(view: MapView, path: str, version: str, chosen: tuple[str, ...]) -> AreaFacts:
     f = view.filters
-    monthly = data.monthly_counts(path, version, f.by, *f.key())
     return AreaFacts(
         table=view.counts[["area_code", "count"]],
-        names=area_names(view, path, version),
+        names=lambda codes: area_names(view, codes, path, version),
         gi=view.gi,
         emerging=view.emerging,
-        monthly=monthly,
+        monthly=lambda: data.monthly_counts(path, version, f.by, *f.key()),
+        emerging_chosen=EMERGING in chosen,
     )
 
 
@@ -115,7 +129,13 @@ def _survey(filters: Filters, path: str, version: str) -> pd.DataFrame | None:
 
 
 def _show_map(view: MapView) -> dict[str, object] | None:
-    m = build_map(view)
+    """Draw the map: a base that stays the same and layers the browser swaps on a change.
+
+    streamlit-folium reloads its frame when the base map's script changes; layers passed
+    as ``feature_group_to_add`` are replaced in place, so a new filter redraws the layers
+    without reloading Leaflet (and keeps the user's zoom), until the place changes.
+    """
+    m, layers = base_map(view), map_layers(view)
     gaps = offline_gaps(m)
     if gaps:
         st.warning(
@@ -135,6 +155,8 @@ def _show_map(view: MapView) -> dict[str, object] | None:
         use_container_width=True,
         returned_objects=["last_clicked"],
         key="map",
+        feature_group_to_add=layers,
+        layer_control=maps.layer_list(),
     )
     notes = [_DOWNLOAD_NOTE]
     if view.wards.attrs.get("approximate", False):

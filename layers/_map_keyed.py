@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +19,7 @@ from layers import schema as S
 from layers._elements import KeyedShapes, LayerBox
 from layers._errors import SchemaError
 from layers._map_checks import area_problems, raise_problems
+from layers._map_pack import rounded
 from layers._map_words import hexagon_area_words
 
 KEY = "key"
@@ -191,10 +191,13 @@ def keyed_layer(
     """
     layer = folium.FeatureGroup(name=name, show=show)
     if len(shapes):
-        data = features(shapes, {"c": KEY, "t": TIP})
-        KeyedShapes(data, key.colours, style=style or FILLED, outline_by_key=outline_by_key).add_to(
-            layer
-        )
+        KeyedShapes(
+            rounded(shapes.geometry.to_numpy()),
+            {"c": shapes[KEY].to_numpy(dtype="int64"), "t": [str(t) for t in shapes[TIP]]},
+            key.colours,
+            style=style or FILLED,
+            outline_by_key=outline_by_key,
+        ).add_to(layer)
     LayerBox(key_legend(key), position=legend_position, css_class="atlas-box").add_to(layer)
     return layer
 
@@ -206,34 +209,6 @@ def key_legend(key: Key) -> str:
         rows.append(f'<i style="background:{colour}"></i>{html.escape(label)}')
     rows += [f"<small>{html.escape(note)}</small>" for note in key.notes]
     return "<br>".join(rows)
-
-
-def features(shapes: gpd.GeoDataFrame, properties: dict[str, str]) -> dict[str, Any]:
-    """Return GeoJSON of the shapes, coordinates rounded to 6 decimals (about 0.1 m).
-
-    Parameters
-    ----------
-    shapes
-        Geometries and the columns named in ``properties``.
-    properties
-        Property name -> column (ints stay ints, the rest become str).
-
-    Returns
-    -------
-    dict
-        A FeatureCollection.
-    """
-    rounded = shapely.transform(shapes.geometry.to_numpy(), lambda xy: np.round(xy, 6))
-    columns = {p: shapes[c].to_numpy() for p, c in properties.items()}
-    out = []
-    for i, text in enumerate(shapely.to_geojson(rounded)):
-        props = {p: _plain(values[i]) for p, values in columns.items()}
-        out.append({"type": "Feature", "properties": props, "geometry": json.loads(text)})
-    return {"type": "FeatureCollection", "features": out}
-
-
-def _plain(value: Any) -> Any:
-    return int(value) if isinstance(value, int | np.integer) else str(value)
 
 
 def _hexagon_words(cell: str) -> str:

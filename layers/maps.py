@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +12,17 @@ import geopandas as gpd
 import h3
 import numpy as np
 import pandas as pd
-import shapely
-import shapely.ops
 
 from layers import grid
 from layers import schema as S
 from layers._assets import VENDOR_URL, relink, with_cdn_assets
 from layers._classify import CLASSIFICATIONS, PALETTE, class_breaks
-from layers._elements import CSS, Choice, ClassedShapes, LayerBox, MapStyle
+from layers._elements import CSS, Choice, ClassedShapes, LayerBox, LayerList, MapStyle
 from layers._errors import SchemaError
 from layers._map_checks import area_problems, count_problems, raise_problems, view_problems
 from layers._map_context import density_layer, density_levels, interventions_layer, survey_layer
 from layers._map_keyed import area_at, area_shapes, cell_areas
+from layers._map_labels import label_points, name_label
 from layers._map_overlays import (
     GI_BINS,
     GI_COLOURS,
@@ -32,6 +31,7 @@ from layers._map_overlays import (
     hotspot_layer,
     overlap_layer,
 )
+from layers._map_pack import rounded
 from layers._map_words import (
     CONFIDENCE,
     emerging_sentence,
@@ -65,6 +65,8 @@ __all__ = [
     "hexagon_area_words",
     "hotspot_layer",
     "interventions_layer",
+    "label_points",
+    "layer_list",
     "month_range_label",
     "overlap_layer",
     "standalone_html",
@@ -87,6 +89,7 @@ def base_map(
     tiles: str | None = None,
     attribution: str | None = None,
     static_dir: Path | None = None,
+    leaflet_only: bool = False,
 ) -> folium.Map:
     """Return an empty map that loads Leaflet and the rest from the app's local copies.
 
@@ -104,6 +107,10 @@ def base_map(
     static_dir
         The app's static folder, whose ``vendor/`` holds the local copies; None: the
         ``static/`` folder of this repository.
+    leaflet_only
+        Load Leaflet alone, without the jQuery, Bootstrap, Font Awesome and
+        awesome-markers files folium adds for its markers and popups: every layer of
+        this module draws with Leaflet alone, and the browser fetches 2 files, not 10.
 
     Returns
     -------
@@ -116,6 +123,9 @@ def base_map(
         location=[lat, lon], zoom_start=zoom, tiles=None, control_scale=True, zoom_snap=0.25
     )
     folium_static = static_dir if static_dir is not None else _repo_static()
+    if leaflet_only:
+        m.default_js = [link for link in m.default_js if link[0] == "leaflet"]
+        m.default_css = [link for link in m.default_css if link[0] == "leaflet_css"]
     relink(m, static_dir=folium_static, url_prefix=VENDOR_URL)
     MapStyle(CSS).add_to(m)
     if tiles is not None:
@@ -218,7 +228,12 @@ def area_choropleth(
 
 
 def boundary_layer(
-    areas: gpd.GeoDataFrame, *, name: str, show_labels: bool = True, show: bool = True
+    areas: gpd.GeoDataFrame,
+    *,
+    name: str,
+    show_labels: bool = True,
+    show: bool = True,
+    labels_at: Sequence[tuple[float, float]] | None = None,
 ) -> folium.FeatureGroup:
     """Return the outlines of areas, with their names as labels.
 
@@ -236,6 +251,9 @@ def boundary_layer(
         Draw each area's name at its label point (the pole of inaccessibility).
     show
         Whether the layer is shown when the map opens.
+    labels_at
+        The label points, (lon, lat) per area, from :func:`label_points` (computed when
+        None; pass them when drawing the same areas again).
 
     Returns
     -------
@@ -249,12 +267,34 @@ def boundary_layer(
     if len(shapes):
         folium.GeoJson(shapes, style_function=lambda _: style, interactive=False).add_to(layer)
     if show_labels:
-        for text, (lon, lat) in zip(areas[S.NAME].astype("str"), _label_points(areas), strict=True):
-            _label(text, lon, lat).add_to(layer)
+        points = label_points(areas) if labels_at is None else list(labels_at)
+        for text, (lon, lat) in zip(areas[S.NAME].astype("str"), points, strict=True):
+            name_label(text, lon, lat).add_to(layer)
     if bool(areas.attrs.get("approximate", False)):
         note = html.escape(APPROXIMATE_NOTE)
         LayerBox(note, position="bottomleft", css_class="atlas-box atlas-note").add_to(layer)
     return layer
+
+
+def layer_list(*, collapsed: bool = False, position: str = "topright") -> folium.LayerControl:
+    """Return the map's layer control, which also opens hidden the layers made with show=False.
+
+    Use it where layers are added to a map that is already drawn (streamlit-folium's
+    ``feature_group_to_add`` switches every such layer on).
+
+    Parameters
+    ----------
+    collapsed
+        Show the control folded into an icon.
+    position
+        Corner: ``topright``, ``topleft``, ``bottomright`` or ``bottomleft``.
+
+    Returns
+    -------
+    folium.LayerControl
+        The control; add it to the map after the layers.
+    """
+    return LayerList(collapsed=collapsed, position=position)
 
 
 def standalone_html(m: folium.Map) -> str:
@@ -287,30 +327,28 @@ def _choropleth(drawn: gpd.GeoDataFrame, choice: Choice, show: bool) -> folium.F
     classes = np.searchsorted(bounds, values, side="left")
     layer = folium.FeatureGroup(name=choice.name, show=show)
     if len(drawn):
-        ClassedShapes(_features(drawn, classes), colours, choice).add_to(layer)
-    legend = _legend_html(choice.name, values, bounds, colours, choice.classification)
+        shapes = rounded(drawn.geometry.to_numpy())
+        ClassedShapes(shapes, _properties(drawn, classes), colours, choice).add_to(layer)
+    legend = _legend_html(choice, values, bounds, colours)
     LayerBox(legend, position="bottomright", css_class="atlas-box").add_to(layer)
     return layer
 
 
-def _features(drawn: gpd.GeoDataFrame, classes: np.ndarray) -> dict[str, Any]:
-    """GeoJSON of the shapes, coordinates rounded to 6 decimals (about 0.1 m)."""
-    rounded = shapely.transform(drawn.geometry.to_numpy(), lambda xy: np.round(xy, 6))
-    places = drawn[_PLACE].to_numpy() if _PLACE in drawn.columns else None
-    counts = drawn[_COUNT].to_numpy()
-    features = []
-    for i, text in enumerate(shapely.to_geojson(rounded)):
-        properties: dict[str, Any] = {"c": int(classes[i]), "n": int(counts[i])}
-        if places is not None:
-            properties["w"] = html.escape(str(places[i]))
-        features.append({"type": "Feature", "properties": properties, "geometry": json.loads(text)})
-    return {"type": "FeatureCollection", "features": features}
+def _properties(drawn: gpd.GeoDataFrame, classes: np.ndarray) -> dict[str, Any]:
+    """Class and count of each shape, and where it is when the shapes differ in kind."""
+    properties: dict[str, Any] = {
+        "c": classes.astype("int64"),
+        "n": drawn[_COUNT].to_numpy(dtype="int64"),
+    }
+    if _PLACE in drawn.columns:
+        properties["w"] = [html.escape(str(p)) for p in drawn[_PLACE]]
+    return properties
 
 
-def _legend_html(
-    name: str, values: np.ndarray, bounds: np.ndarray, colours: list[str], method: str
-) -> str:
-    rows = [f"<b>{html.escape(name)}</b>"]
+def _legend_html(choice: Choice, values: np.ndarray, bounds: np.ndarray, colours: list[str]) -> str:
+    rows = [f"<b>{html.escape(choice.name)}</b>"]
+    if choice.period_label:
+        rows.append(f"<small>{html.escape(choice.period_label)}</small>")
     lower = 0.0
     for bound, colour in zip(bounds, colours, strict=True):
         inside = values[(values > lower) & (values <= bound)]
@@ -319,7 +357,7 @@ def _legend_html(
         rows.append(f'<i style="background:{colour}"></i>{text}')
         lower = bound
     rows.append('<i style="background:transparent"></i>0 (not coloured)')
-    rows.append(f"<small>classes: {html.escape(method)} of non-zero areas</small>")
+    rows.append(f"<small>classes: {html.escape(choice.classification)} of non-zero areas</small>")
     return "<br>".join(rows)
 
 
@@ -328,26 +366,6 @@ def _colours(k: int) -> list[str]:
         return []
     picks = np.linspace(0, len(PALETTE) - 1, num=k).round().astype(int) if k > 1 else [2]
     return [PALETTE[i] for i in picks]
-
-
-def _label_points(areas: gpd.GeoDataFrame) -> list[tuple[float, float]]:
-    """Pole of inaccessibility of each area, found in metres, returned as (lon, lat)."""
-    metric = areas.to_crs(S.CRS_MEASURE).geometry
-    points = [shapely.ops.polylabel(_largest(g), tolerance=10.0) for g in metric]
-    back = gpd.GeoSeries(points, crs=S.CRS_MEASURE).to_crs(S.CRS_STORE)
-    return list(zip(back.x.tolist(), back.y.tolist(), strict=True))
-
-
-def _largest(geometry: Any) -> Any:
-    parts = getattr(geometry, "geoms", [geometry])
-    return max(parts, key=lambda p: p.area)
-
-
-def _label(text: str, lon: float, lat: float) -> folium.Marker:
-    icon = folium.DivIcon(
-        html=f"<div>{html.escape(text)}</div>", icon_size=(0, 0), class_name="atlas-label"
-    )
-    return folium.Marker(location=[lat, lon], icon=icon, interactive=False, keyboard=False)
 
 
 def _cells(counts: pd.DataFrame) -> np.ndarray:

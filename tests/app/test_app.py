@@ -196,7 +196,7 @@ def test_hot_spots_sit_on_the_planted_persistent_hotspot(
     gi = gi_star(counts(Store(demo_store), by="h3:9").set_index("area_code")["count"])
     assert gi.loc[cell, "gi_bin"] >= 1
     assert _hot_cells_drawn(maps.hotspot_layer(gi, name="Hot and cold spots (Gi*)"))[cell] > 0
-    at = _run(demo_store, monkeypatch, areas="9")
+    at = _run(demo_store, monkeypatch, areas="9", show="emerging")
     cells = _hexagons(at).set_index("Hexagon")
     words = maps.gi_bin_words(int(gi.loc[cell, "gi_bin"]))
     assert words.startswith("Hot spot")
@@ -241,7 +241,7 @@ def test_the_area_panel_counts_each_layer(
         f"&profile=ward%3A{busiest}"
     )
     links = [m.value for m in at.markdown if "Open the area profile" in m.value]
-    assert links == [f"[Open the area profile](?{query})"]
+    assert links == [f"[Open the area profile](profile?{query})"]
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download this map (HTML)", "Download the ward table (CSV)"]
 
@@ -250,14 +250,17 @@ def test_statistics_that_refuse_leave_a_friendly_note(
     demo_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     months = _months(demo_store)
-    at = _run(demo_store, monkeypatch, areas="wards", place="ward:E05010885", to=months[-1])
+    at = _run(
+        demo_store, monkeypatch, areas="wards", place="ward:E05010885", to=months[-1],
+        show="emerging",
+    )  # fmt: skip
     notes = [i.value for i in at.info]
     assert (
         "Hot and cold spots could not be computed: Received 1 areas; Gi* needs at least 30."
         in notes[0]
     )
     assert notes[1] == "Emerging hot spots are found on hexagons: choose a hexagon spatial unit."
-    at = _run(demo_store, monkeypatch, **{"from": months[-3]})
+    at = _run(demo_store, monkeypatch, show="emerging", **{"from": months[-3]})
     notes = [i.value for i in at.info]
     assert "Emerging hot spots need at least 10 months; this view has 3." in notes[0]
 
