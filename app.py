@@ -25,7 +25,7 @@ from app_pages import (
     store_categories,
     store_months,
 )
-from layers.ingest import build_demo_store
+from layers.demo_store import build_demo_store
 from layers.maps import hexagon_area_words, month_range_label
 from layers.settings import Settings
 from layers.store import Store

@@ -138,7 +138,7 @@ def main() -> None:
         _peer(args.store)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        from layers.ingest import build_demo_store
+        from layers.demo_store import build_demo_store
         from layers.settings import load_settings
 
         home = Path(tmp)

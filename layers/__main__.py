@@ -16,10 +16,10 @@ from typing import Any
 from layers import aggregate
 from layers import schema as S
 from layers._errors import AtlasError
+from layers.context import import_context
+from layers.demo_store import build_demo_store
 from layers.ingest import (
     ImportReport,
-    build_demo_store,
-    import_context,
     import_files,
     open_store,
 )

@@ -8,14 +8,20 @@ residents and per 1,000 children, and the deprivation context of an area, come f
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from layers import boundaries as B
 from layers import schema as S
 from layers._errors import FileRefused
+from layers.ingest import ImportReport, file_hash, log_record, open_store, study_areas
+from layers.settings import Settings
+from layers.store import Store
 
 CONTEXT_COLUMNS: dict[str, str] = {
     "level": "str",
@@ -152,3 +158,57 @@ def _numbers(path: Path, frame: pd.DataFrame, field: str) -> pd.Series:
         rows = (np.flatnonzero(bad.to_numpy()) + 2)[:5].tolist()
         raise FileRefused(f"{path.name}: {field} is not a number on rows {rows}. Fix those cells.")
     return pd.to_numeric(text.str.replace(",", "", regex=False).replace("", None), errors="coerce")
+
+
+def import_context(
+    paths: Sequence[str | Path], *, settings: Settings, mapping: Mapping[str, str] | None = None
+) -> ImportReport:
+    """Import a population / deprivation table by LSOA and roll it up to wards.
+
+    Each LSOA's ward comes from the file's ``ward_code`` column when it has one, else
+    from the loaded LSOA boundaries (the ward holding a point inside each LSOA); without
+    either, only the LSOA rows are stored and the report says so.
+
+    Returns
+    -------
+    ImportReport
+        ``imported`` is the number of LSOAs.
+    """
+    if len(paths) != 1:
+        raise ValueError(f"context: give one file per import, got {len(paths)}")
+    path = Path(paths[0])
+    lsoas = read_context(path, mapping=mapping)
+    store = open_store(settings)
+    to_ward, note = _lsoa_to_ward(lsoas, store, settings)
+    rows = pd.concat([lsoa_rows(lsoas), ward_context(lsoas, to_ward)], ignore_index=True)
+    import_id, started = uuid.uuid4().hex[:12], datetime.now(UTC).replace(tzinfo=None)
+    report = ImportReport(
+        import_id=import_id,
+        kind="context",
+        files=(path.name,),
+        rows_read=len(lsoas),
+        imported=len(lsoas),
+        duplicates=0,
+        rejected=0,
+        notes=(note,),
+    )
+    with store.transaction() as writer:
+        writer.replace_context(rows, source=path.name)
+        writer.log_import(log_record(report, file_hash(path), started))
+    return report
+
+
+def _lsoa_to_ward(lsoas: pd.DataFrame, store: Store, settings: Settings) -> tuple[pd.Series, str]:
+    if lsoas["ward_code"].notna().all():
+        return lsoas.set_index("lsoa_code")["ward_code"], "wards taken from the file"
+    areas = study_areas(store, settings)
+    if areas.lsoas is None:
+        return pd.Series(dtype="str"), (
+            "no LSOA boundaries loaded and no ward_code column: only LSOA rows were stored; "
+            "import LSOA boundaries (python -m layers import boundaries FILE --level lsoa ...) "
+            "and import this file again for ward totals"
+        )
+    points = areas.lsoas.geometry.representative_point()
+    wards = B.assign_areas(points.x.to_numpy(), points.y.to_numpy(), areas.wards)
+    lookup = pd.Series(wards, index=areas.lsoas[S.CODE].to_numpy(), dtype="str")
+    return lookup, "each LSOA counted whole in the ward holding a point inside it"

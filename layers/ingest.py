@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from layers import boundaries as B
-from layers import context as C
 from layers import grid
 from layers import localities as L
 from layers import schema as S
@@ -180,7 +179,7 @@ def import_result(
             rejected_path=None if rejected_path is None else str(rejected_path),
             notes=_notes(result, outside, areas),
         )
-        writer.log_import(_log_record(report, content_hash, started))
+        writer.log_import(log_record(report, content_hash, started))
     return report
 
 
@@ -285,13 +284,13 @@ def import_boundaries(
             areas, L.read_localities(settings.boundaries_dir / "localities.csv")
         )
         notes += list(areas.attrs.get("notes", []))
-    source = SourceFile(name=path.name, sha256=_file_hash(path), rows_read=len(areas))
-    return _store_boundaries(
+    source = SourceFile(name=path.name, sha256=file_hash(path), rows_read=len(areas))
+    return store_boundaries(
         areas, level=level, source=source, settings=settings, approximate=False, notes=notes
     )
 
 
-def _store_boundaries(
+def store_boundaries(
     areas: gpd.GeoDataFrame,
     *,
     level: S.Level,
@@ -300,6 +299,7 @@ def _store_boundaries(
     approximate: bool,
     notes: Sequence[str] = (),
 ) -> ImportReport:
+    """Store areas of one level in one transaction and re-assign stored points to them."""
     store = open_store(settings)
     current = study_areas(store, settings)
     import_id = uuid.uuid4().hex[:12]
@@ -325,7 +325,7 @@ def _store_boundaries(
             rejected=0,
             notes=tuple(notes),
         )
-        writer.log_import(_log_record(report, source.sha256, started))
+        writer.log_import(log_record(report, source.sha256, started))
     return report
 
 
@@ -408,7 +408,8 @@ def _combined_hash(sources: Sequence[SourceFile]) -> str:
     return digest.hexdigest()
 
 
-def _file_hash(path: Path) -> str:
+def file_hash(path: Path) -> str:
+    """Return the SHA-256 of a file's bytes (the import log's content hash)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -416,7 +417,8 @@ def _file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _log_record(report: ImportReport, content_hash: str, started: datetime) -> dict[str, Any]:
+def log_record(report: ImportReport, content_hash: str, started: datetime) -> dict[str, Any]:
+    """Return the import-log row of a report."""
     return {
         "import_id": report.import_id,
         "kind": report.kind,
@@ -432,60 +434,6 @@ def _log_record(report: ImportReport, content_hash: str, started: datetime) -> d
         "rejected_path": report.rejected_path,
         "notes": " | ".join(report.notes),
     }
-
-
-def import_context(
-    paths: Sequence[str | Path], *, settings: Settings, mapping: Mapping[str, str] | None = None
-) -> ImportReport:
-    """Import a population / deprivation table by LSOA and roll it up to wards.
-
-    Each LSOA's ward comes from the file's ``ward_code`` column when it has one, else
-    from the loaded LSOA boundaries (the ward holding a point inside each LSOA); without
-    either, only the LSOA rows are stored and the report says so.
-
-    Returns
-    -------
-    ImportReport
-        ``imported`` is the number of LSOAs.
-    """
-    if len(paths) != 1:
-        raise ValueError(f"context: give one file per import, got {len(paths)}")
-    path = Path(paths[0])
-    lsoas = C.read_context(path, mapping=mapping)
-    store = open_store(settings)
-    to_ward, note = _lsoa_to_ward(lsoas, store, settings)
-    rows = pd.concat([C.lsoa_rows(lsoas), C.ward_context(lsoas, to_ward)], ignore_index=True)
-    import_id, started = uuid.uuid4().hex[:12], datetime.now(UTC).replace(tzinfo=None)
-    report = ImportReport(
-        import_id=import_id,
-        kind="context",
-        files=(path.name,),
-        rows_read=len(lsoas),
-        imported=len(lsoas),
-        duplicates=0,
-        rejected=0,
-        notes=(note,),
-    )
-    with store.transaction() as writer:
-        writer.replace_context(rows, source=path.name)
-        writer.log_import(_log_record(report, _file_hash(path), started))
-    return report
-
-
-def _lsoa_to_ward(lsoas: pd.DataFrame, store: Store, settings: Settings) -> tuple[pd.Series, str]:
-    if lsoas["ward_code"].notna().all():
-        return lsoas.set_index("lsoa_code")["ward_code"], "wards taken from the file"
-    areas = study_areas(store, settings)
-    if areas.lsoas is None:
-        return pd.Series(dtype="str"), (
-            "no LSOA boundaries loaded and no ward_code column: only LSOA rows were stored; "
-            "import LSOA boundaries (python -m layers import boundaries FILE --level lsoa ...) "
-            "and import this file again for ward totals"
-        )
-    points = areas.lsoas.geometry.representative_point()
-    wards = B.assign_areas(points.x.to_numpy(), points.y.to_numpy(), areas.wards)
-    lookup = pd.Series(wards, index=areas.lsoas[S.CODE].to_numpy(), dtype="str")
-    return lookup, "each LSOA counted whole in the ward holding a point inside it"
 
 
 def replace_event(
@@ -506,74 +454,3 @@ def replace_event(
         replaced = writer.delete_events(kind, rows[S.EVENT_ID].tolist())
         writer.add_events(kind, indexed.assign(import_id=f"edit-{uuid.uuid4().hex[:8]}"))
     return replaced
-
-
-DEMO_POPULATION = "synthetic demo population (not real figures)"
-"""Source named on the demo store's ward populations."""
-
-
-def _demo_population(wards: gpd.GeoDataFrame, seed: int | None) -> pd.DataFrame:
-    rng = np.random.default_rng(0 if seed is None else seed)
-    population = rng.integers(9_000, 16_000, len(wards)).astype("float64")
-    return pd.DataFrame(
-        {
-            "level": S.Level.WARD.value,
-            "code": wards[S.CODE].to_numpy(),
-            "population": population,
-            "children": np.round(population * rng.uniform(0.15, 0.25, len(wards))),
-            "imd_decile": rng.integers(1, 11, len(wards)).astype("float64"),
-            "lsoas": 0,
-        }
-    ).astype(C.CONTEXT_COLUMNS)
-
-
-def build_demo_store(
-    settings: Settings, *, seed: int | None = None, scale: float = 1.0
-) -> list[ImportReport]:
-    """Build the demo store at ``settings.store``: shipped demo wards and generated layers.
-
-    Does nothing when the store already holds event data.
-
-    Parameters
-    ----------
-    settings
-        Settings in force (store path, boundaries folder, demo seed).
-    seed
-        Seed of the generator; None uses ``settings.demo_seed``.
-    scale
-        Multiplies the demo volumes (1: about 50,000 incidents over three years).
-
-    Returns
-    -------
-    list of ImportReport
-        One per layer imported (empty when the store already had data).
-    """
-    from layers.demo import demo_data  # the generator is only needed here
-
-    store = open_store(settings)
-    if store.exists() and store.date_range() is not None:
-        return []
-    wards = B.demo_wards(settings.boundaries_dir)
-    source = SourceFile(name="demo_wards", sha256=f"demo-wards-{len(wards)}", rows_read=len(wards))
-    reports = [
-        _store_boundaries(
-            wards, level=S.Level.WARD, source=source, settings=settings, approximate=True
-        )
-    ]
-    demo = demo_data(wards, seed=settings.demo_seed if seed is None else seed, scale=scale)
-    with store.transaction() as writer:
-        population = _demo_population(wards, settings.demo_seed if seed is None else seed)
-        writer.replace_context(population, source=DEMO_POPULATION)
-    areas = study_areas(store, settings)
-    for kind, frame in demo.layers.items():
-        sha = hashlib.sha256(
-            pd.util.hash_pandas_object(frame[S.EVENT_ID]).to_numpy().tobytes()
-        ).hexdigest()
-        result = ReadResult(
-            kind=kind,
-            valid=frame,
-            rejected=S.empty_rejected(),
-            sources=(SourceFile(name=f"demo_{kind.value}", sha256=sha, rows_read=len(frame)),),
-        )
-        reports.append(import_result(result, store=store, settings=settings, areas=areas))
-    return reports

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from layers.ingest import build_demo_store
+from layers.demo_store import build_demo_store
 from layers.settings import load_settings
 
 

@@ -12,7 +12,7 @@ import pytest
 from assessments.__main__ import main
 from assessments.disclosure import get_policy
 from assessments.profile import area_profile, disclosed_profile
-from layers.ingest import build_demo_store
+from layers.demo_store import build_demo_store
 from layers.settings import load_settings
 from layers.store import Store
 

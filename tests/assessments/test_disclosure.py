@@ -27,7 +27,7 @@ from assessments.disclosure import (
 from assessments.exports import disclosed_counts_table, disclosed_csv
 from layers import aggregate
 from layers._errors import SchemaError
-from layers.ingest import build_demo_store
+from layers.demo_store import build_demo_store
 from layers.settings import load_settings
 from layers.store import Store
 

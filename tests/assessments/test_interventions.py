@@ -37,7 +37,7 @@ from layers._errors import SchemaError
 from layers.aggregate import counts
 from layers.boundaries import demo_wards
 from layers.demo import PlantedPattern, demo_data
-from layers.ingest import build_demo_store
+from layers.demo_store import build_demo_store
 from layers.queries import import_log, interventions
 from layers.settings import Settings, load_settings
 from layers.store import Store

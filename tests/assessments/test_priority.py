@@ -26,7 +26,7 @@ from layers._demo_people import SAFE_Q
 from layers._demo_places import SITES
 from layers._errors import SchemaError
 from layers.aggregate import counts
-from layers.ingest import build_demo_store
+from layers.demo_store import build_demo_store
 from layers.settings import load_settings
 from layers.store import Store
 

@@ -19,8 +19,8 @@ from hotspots.gistar import gi_star
 from layers._errors import SchemaError
 from layers.aggregate import counts
 from layers.demo import PlantedPattern, demo_data
+from layers.demo_store import build_demo_store
 from layers.grid import cells_covering
-from layers.ingest import build_demo_store
 from layers.settings import load_settings
 from layers.store import Store
 

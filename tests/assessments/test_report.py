@@ -14,7 +14,7 @@ import pytest
 from assessments.disclosure import get_policy
 from assessments.profile import AreaProfile, area_profile, disclosed_profile
 from assessments.report import map_svg, render_html, render_pdf
-from layers.ingest import build_demo_store
+from layers.demo_store import build_demo_store
 from layers.settings import load_settings
 from layers.store import Store
 

@@ -23,7 +23,8 @@ from layers import schema as S
 from layers._errors import SchemaError
 from layers.boundaries import assign_areas, demo_wards
 from layers.demo import PlantedPattern, demo_data
-from layers.ingest import build_demo_store, import_result, study_areas
+from layers.demo_store import build_demo_store
+from layers.ingest import import_result, study_areas
 from layers.readers import ReadResult, SourceFile
 from layers.settings import load_settings
 from layers.store import Store

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from layers import schema as S
-from layers.ingest import build_demo_store
+from layers.demo_store import build_demo_store
 from layers.queries import (
     event_points,
     import_log,
