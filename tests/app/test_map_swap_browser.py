@@ -90,8 +90,10 @@ def test_a_filter_change_redraws_the_layers_without_reloading_the_map(
     page, traffic = offline
     page.goto(app_url)
     frame = _map(page, _drawn(demo_store, _resolution(demo_store)))
-    frame.evaluate("() => { window.atlasProbe = 'same page'; window.map.zoomIn(1); }")
-    zoom = frame.evaluate("() => window.map.getZoom()")
+    frame.evaluate(
+        "() => { window.atlasProbe = 'same page'; window.map.zoomIn(1, {animate: false}); }"
+    )
+    zoom = frame.evaluate("() => window.map.getZoom()")  # no animation: already the new zoom
     page.get_by_test_id("stSelectbox").filter(has_text="Spatial unit").click()
     page.get_by_role("option", name="Hexagons, H3 resolution 8").click()
     frame.wait_for_function(f"() => ({_SHAPES})() === {_drawn(demo_store, 8)}", timeout=60_000)
