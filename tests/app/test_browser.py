@@ -5,39 +5,25 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser, FrameLocator, Locator, Page, Route, sync_playwright
+from playwright.sync_api import Browser, FrameLocator, Locator, Page
 
 from hotspots.gistar import gi_star
 from layers.aggregate import counts
 from layers.maps import GI_COLOURS, hexagon_area_words, month_range_label
 from layers.queries import suggest_resolution
 from layers.store import Store
+from tests.app._browser import CHROMIUM, ROOT, Traffic, chromium, offline_page, running_app
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 LEAFLET = ROOT / "static" / "vendor" / "leaflet" / "leaflet.js"
 SCREENSHOT = ROOT / "docs" / "screenshot-map.png"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 LAYER_NAMES = [
     "Incidents per hexagon",
@@ -50,8 +36,6 @@ LAYER_NAMES = [
     "Locality boundaries",
 ]
 ON_REQUEST = ["Density of events (KDE)", "Emerging hot spots"]  # computed when chosen (?show=)
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
-_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 pytestmark = [
     pytest.mark.browser,
@@ -64,80 +48,23 @@ pytestmark = [
 ]
 
 
-@dataclass
-class Traffic:
-    """What the page tried to do that it should not."""
-
-    blocked: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
 @pytest.fixture(scope="module")
 def app_url(demo_store: Path) -> Iterator[str]:
-    port, home = _free_port(), demo_store.parent
-    env = {**os.environ, "ATLAS_STORE": str(demo_store), "ATLAS_SECRET_FILE": str(home / "key")}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
-    command += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
-    with (home / "streamlit.log").open("wb") as log:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-        try:
-            _wait_healthy(port, server)
-            yield f"http://localhost:{port}/"
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+    with running_app(demo_store, log_name="streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(port: int, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}")
-        try:
-            with _NO_PROXY.open(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("streamlit did not answer /_stcore/health within 60 s")
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def offline(browser: Browser) -> Iterator[tuple[Page, Traffic]]:
     """A page on which every request to a host other than this machine is refused."""
-    traffic = Traffic()
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-
-    def route(route: Route) -> None:
-        url = route.request.url
-        local = url.startswith(("data:", "blob:", "about:"))
-        if local or urlparse(url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            traffic.blocked.append(url)
-            route.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.on("console", lambda m: traffic.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: traffic.errors.append(str(e)))
-    page.on("requestfailed", lambda r: traffic.failed.append(r.url))
-    yield page, traffic
-    context.close()
+    with offline_page(browser) as page_and_traffic:
+        yield page_and_traffic
 
 
 def _map_paths(page: Page, minimum: int) -> FrameLocator:

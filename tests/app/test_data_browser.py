@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from layers import queries
 from layers.boundaries import extent_of
@@ -19,15 +15,8 @@ from layers.ingest import study_areas
 from layers.readers import read_layer
 from layers.settings import load_settings
 from layers.store import Store
-from tests.app.test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    LOCAL_HOSTS,
-    ROOT,
-    Traffic,
-    _free_port,
-    _wait_healthy,
-)
+from tests.app._browser import CHROMIUM, Traffic, chromium, running_app
+from tests.app._browser import offline_page as open_offline_page
 from tests.app.test_data_page import police_csv
 
 pytestmark = [
@@ -51,55 +40,22 @@ def writable_store(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -
 @pytest.fixture(scope="module")
 def app_url(writable_store: Path) -> Iterator[str]:
     """The running app, on a store this module may change."""
-    port, home = _free_port(), writable_store.parent
-    env = {
-        **os.environ,
-        "ATLAS_STORE": str(writable_store),
-        "ATLAS_SECRET_FILE": str(home / "key"),
-        "ATLAS_REJECTED_DIR": str(home / "rejected"),
-    }
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
-    command += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
-    with (home / "streamlit.log").open("wb") as log:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-        try:
-            _wait_healthy(port, server)
-            yield f"http://localhost:{port}/"
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+    rejected = {"ATLAS_REJECTED_DIR": str(writable_store.parent / "rejected")}
+    with running_app(writable_store, log_name="streamlit.log", env=rejected) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
-def offline_page(chromium: Browser) -> Iterator[tuple[Page, Traffic]]:
+def offline_page(browser: Browser) -> Iterator[tuple[Page, Traffic]]:
     """A page on which every request to a host other than this machine is refused."""
-    traffic = Traffic()
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-
-    def route(route: Route) -> None:
-        url = route.request.url
-        local = url.startswith(("data:", "blob:", "about:"))
-        if local or urlparse(url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            traffic.blocked.append(url)
-            route.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.on("console", lambda m: traffic.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: traffic.errors.append(str(e)))
-    page.on("requestfailed", lambda r: traffic.failed.append(r.url))
-    yield page, traffic
-    context.close()
+    with open_offline_page(browser) as page_and_traffic:
+        yield page_and_traffic
 
 
 def _metric(page: Page, label: str) -> str:

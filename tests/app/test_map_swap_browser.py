@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Frame, Page, sync_playwright
+from playwright.sync_api import Browser, Frame, Page
 
 from layers.aggregate import counts
 from layers.store import Store
+from tests.app._browser import CHROMIUM, Traffic, chromium, running_app
 from tests.app.test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     LAYER_NAMES,
     LEAFLET,
     MAP_FRAME,
-    ROOT,
-    Traffic,
-    _free_port,
     _resolution,
-    _wait_healthy,
     offline,  # noqa: F401 - the fixture, used by name
 )
 
@@ -44,26 +36,14 @@ _SHAPES = "() => document.querySelectorAll('.leaflet-overlay-pane path').length"
 @pytest.fixture(scope="module")
 def app_url(demo_store: Path) -> Iterator[str]:
     """The running app on the demo store (its own server, so these tests run apart)."""
-    port, home = _free_port(), demo_store.parent
-    env = {**os.environ, "ATLAS_STORE": str(demo_store), "ATLAS_SECRET_FILE": str(home / "key")}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
-    command += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
-    with (home / "streamlit-swap.log").open("wb") as log:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-        try:
-            _wait_healthy(port, server)
-            yield f"http://localhost:{port}/"
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+    with running_app(demo_store, log_name="streamlit-swap.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _map(page: Page, shapes: int | None = None) -> Frame:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -20,16 +18,8 @@ from app_pages._trends_words import markdown_text
 from assessments.disclosure import get_policy
 from assessments.profile import area_profile, disclosed_profile
 from layers.store import Store
-from tests.app.test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    LOCAL_HOSTS,
-    MAP_FRAME,
-    ROOT,
-    Traffic,
-    _free_port,
-    _wait_healthy,
-)
+from tests.app._browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, ROOT, Traffic, running_app
+from tests.app.test_browser import MAP_FRAME
 
 PAGE = str(ROOT / "app_pages" / "profile.py")
 WARD = "E05010885"  # Ashley
@@ -128,18 +118,8 @@ REGISTERED = "profile.py" in (ROOT / "app.py").read_text(encoding="utf-8")
 
 @pytest.fixture(scope="module")
 def app_url(demo_store: Path) -> Iterator[str]:
-    port, home = _free_port(), demo_store.parent
-    env = {**os.environ, "ATLAS_STORE": str(demo_store), "ATLAS_SECRET_FILE": str(home / "key")}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
-    command += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
-    with (home / "streamlit-profile.log").open("wb") as log:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-        try:
-            _wait_healthy(port, server)
-            yield f"http://localhost:{port}/"
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+    with running_app(demo_store, log_name="streamlit-profile.log") as url:
+        yield url
 
 
 @pytest.fixture

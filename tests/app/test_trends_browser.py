@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from hotspots.trends import monthly_trend, trends_by_area
 from layers.aggregate import counts
 from layers.store import Store
-from tests.app.test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    LOCAL_HOSTS,
-    ROOT,
-    Traffic,
-    _free_port,
-    _wait_healthy,
-)
+from tests.app._browser import CHROMIUM, Traffic, chromium, offline_page, running_app
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,49 +28,21 @@ SCREENSHOT_DIR = "ATLAS_SCREENSHOT_DIR"  # set it to keep the screenshot after t
 @pytest.fixture(scope="module")
 def trends_url(demo_store: Path) -> Iterator[str]:
     """The running app (app.py) on the demo store."""
-    port, home = _free_port(), demo_store.parent
-    env = {**os.environ, "ATLAS_STORE": str(demo_store), "ATLAS_SECRET_FILE": str(home / "key")}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
-    command += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
-    with (home / "streamlit-trends.log").open("wb") as log:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-        try:
-            _wait_healthy(port, server)
-            yield f"http://localhost:{port}/"
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+    with running_app(demo_store, log_name="streamlit-trends.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
-def tall_page(chromium: Browser) -> Iterator[tuple[Page, Traffic]]:
+def tall_page(browser: Browser) -> Iterator[tuple[Page, Traffic]]:
     """A tall page on which every request to a host other than this machine is refused."""
-    traffic = Traffic()
-    context = chromium.new_context(viewport=VIEW, accept_downloads=True)
-
-    def route(route: Route) -> None:
-        url = route.request.url
-        if url.startswith(("data:", "blob:", "about:")) or urlparse(url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            traffic.blocked.append(url)
-            route.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.on("console", lambda m: traffic.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: traffic.errors.append(str(e)))
-    page.on("requestfailed", lambda r: traffic.failed.append(r.url))
-    yield page, traffic
-    context.close()
+    with offline_page(browser, viewport=VIEW, accept_downloads=True) as page_and_traffic:
+        yield page_and_traffic
 
 
 def _open_trends(page: Page, url: str) -> None:
