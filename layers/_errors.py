@@ -24,3 +24,11 @@ class SettingsError(AtlasError, ValueError):
 
 class StoreBusy(AtlasError, TimeoutError):  # noqa: N818
     """Another process held the store's write lock for longer than the timeout."""
+
+
+class AccessDenied(AtlasError, PermissionError):  # noqa: N818
+    """The signed-in user's role or locality does not allow this data or action.
+
+    The message says what the role allows instead (ward figures under disclosure
+    control, the user's own locality) so that a page can show it as it is.
+    """

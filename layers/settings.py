@@ -94,6 +94,43 @@ class Settings:
     default_resolution: int = _doc(
         "H3 resolution the map starts at when the user has not chosen one.", default=8
     )
+    auth: str = _doc(
+        "How people sign in: `accounts` (the built-in account store, for small "
+        "deployments and the demo) or `oidc` (single sign-on through Streamlit's st.login, "
+        "configured in .streamlit/secrets.toml outside the repository).",
+        default="accounts",
+    )
+    oidc_provider: str = _doc(
+        "With ATLAS_AUTH=oidc: the provider section of secrets.toml to sign in with "
+        "([auth.NAME]); empty for the single [auth] section.",
+        default="",
+    )
+    accounts_file: Path = _doc(
+        "The account store (SQLite): user names, roles, localities and argon2 password "
+        "hashes; OIDC users' roles too. Outside the repository, readable by its owner only.",
+        factory=lambda: _config_home() / "accounts.sqlite3",
+    )
+    lockout_attempts: int = _doc(
+        "Wrong passwords in a row after which an account is locked.", default=5
+    )
+    lockout_minutes: float = _doc(
+        "Minutes a locked account stays locked (an admin can unlock it sooner).",
+        default=15.0,
+    )
+    max_upload_mb: int = _doc(
+        "Largest file accepted for import, in MB (uploads and the command line; "
+        "compressed files are measured after decompression too).",
+        default=200,
+    )
+    max_rows: int = _doc(
+        "Most rows one imported file may hold; a longer file is refused as a whole.",
+        default=2_000_000,
+    )
+    max_compression_ratio: int = _doc(
+        "A compressed file that expands more than this many times its size is refused "
+        "as a decompression bomb.",
+        default=100,
+    )
 
 
 def load_settings(**overrides: Any) -> Settings:
