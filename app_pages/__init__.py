@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from assessments import scoped
 from layers import schema as S
-from layers.aggregate import counts
-from layers.queries import suggest_resolution
+from layers.access import User
 from layers.settings import Settings, load_settings
-from layers.store import Store
 
 FILTERS_KEY = "atlas_filters"
 """Session-state key under which ``app.py`` leaves the sidebar's :class:`Filters`."""
@@ -209,7 +207,7 @@ def unit_words(kinds: tuple[str, ...]) -> tuple[str, str]:
 @st.cache_data(max_entries=8, show_spinner=False)
 def store_months(store_path: str, version: str) -> list[str]:
     """Return every month (``YYYY-MM``) from the store's first to its last event month."""
-    span = Store(Path(store_path)).date_range()
+    span = scoped.date_range(scoped.open_store(store_path))
     if span is None:
         return []
     return [str(p) for p in pd.period_range(span[0], span[1], freq="M")]
@@ -218,14 +216,15 @@ def store_months(store_path: str, version: str) -> list[str]:
 @st.cache_data(max_entries=8, show_spinner=False)
 def store_categories(store_path: str, version: str) -> dict[str, list[str]]:
     """Return the categories of each event layer (cached per store version)."""
-    store = Store(Path(store_path))
-    return {kind: store.categories(kind) for kind in KIND_LABELS}
+    store = scoped.open_store(store_path)
+    return {kind: scoped.categories(store, kind) for kind in KIND_LABELS}
 
 
 @st.cache_data(max_entries=64, show_spinner="Counting…")
 def area_counts(
     store_path: str,
     version: str,
+    user: User,
     by: str,
     kinds: tuple[str, ...],
     date_from: str,
@@ -235,9 +234,15 @@ def area_counts(
     place: str = CITY,
     period: str = "none",
 ) -> pd.DataFrame:
-    """Return ``layers.aggregate.counts`` for one choice of filters (cached per store version)."""
-    return counts(
-        Store(Path(store_path)),
+    """Return ``assessments.scoped.counts`` for one user and choice of filters (cached).
+
+    Figures outside the user's detail come disclosure-controlled: ``count`` is NaN where
+    hidden and ``shown`` holds what may be displayed. Raises AccessDenied for detail
+    (hexagons) the user may not see.
+    """
+    return scoped.counts(
+        scoped.open_store(store_path),
+        user,
         by=by,
         kinds=kinds,
         categories=categories or None,
@@ -253,6 +258,7 @@ def area_counts(
 def automatic_resolution(
     store_path: str,
     version: str,
+    user: User,
     kinds: tuple[str, ...],
     categories: tuple[str, ...],
     flags: tuple[str, ...],
@@ -260,9 +266,10 @@ def automatic_resolution(
     date_to: str,
     place: str,
 ) -> tuple[int, str]:
-    """Return ``layers.queries.suggest_resolution`` as (resolution, reason), cached."""
-    suggestion = suggest_resolution(
-        Store(Path(store_path)),
+    """Return ``assessments.scoped.suggest_resolution`` as (resolution, reason), cached."""
+    suggestion = scoped.suggest_resolution(
+        scoped.open_store(store_path),
+        user,
         kinds=kinds,
         categories=categories or None,
         flags=flags or None,
@@ -275,5 +282,22 @@ def automatic_resolution(
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def boundaries(store_path: str, version: str, level: str) -> gpd.GeoDataFrame:
-    """Return the store's areas of one level (cached per store version)."""
-    return Store(Path(store_path)).boundaries(level)
+    """Return the store's areas of one level (cached per store version; public)."""
+    return scoped.boundaries(scoped.open_store(store_path), level)
+
+
+def detail_place(user: User, wards: gpd.GeoDataFrame, place: str) -> bool:
+    """Return whether the user sees hexagons and points for a place (``city`` counts if any).
+
+    Admins and VRU leads see every place in detail; a locality officer their locality,
+    its wards, and the whole city (clipped to their locality); an engagement officer none.
+    """
+    if user.sees_all_detail:
+        return True
+    if not user.has_detail:
+        return False
+    own = set(wards.loc[wards["parent_code"] == user.locality, "code"].astype("str"))
+    if place == CITY:
+        return bool(own)
+    level, _, name = place.partition(":")
+    return (level == "locality" and name == user.locality) or (level == "ward" and name in own)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from assessments.scoped import Store
 
 from app_pages._data_upload import (
     LAYERS,
@@ -15,10 +15,10 @@ from app_pages._data_upload import (
     rejected_table,
     safe_name,
 )
-from layers import queries
+from assessments import scoped
+from layers.access import User
 from layers.export import safe_csv
 from layers.readers import ReadResult
-from layers.store import Store
 
 SHOWN_REJECTED = 1000
 """Rejected rows listed on screen; the download holds them all."""
@@ -68,10 +68,10 @@ def show_rejected(result: ReadResult, name: str, *, key: str) -> None:
     st.caption("Row numbers count the header as row 1, as a spreadsheet shows them.")
 
 
-def show_loaded(store: Store) -> None:
+def show_loaded(store: Store, user: User) -> None:
     """Show each layer's rows and months, and which ward boundaries are in use."""
     st.subheader("What is loaded")
-    summary = _loaded_summary(str(store.path), store.version())
+    summary = _loaded_summary(str(store.path), store.version(), user)
     if summary.empty:
         st.info("The store holds no data yet.")
     else:
@@ -80,10 +80,10 @@ def show_loaded(store: Store) -> None:
     _show_boundaries(store)
 
 
-def show_import_log(store: Store) -> None:
+def show_import_log(store: Store, user: User) -> None:
     """Show the latest imports, newest first."""
     st.subheader("Import log")
-    log = _import_log(str(store.path), store.version())
+    log = _import_log(str(store.path), store.version(), user)
     if log.empty:
         st.info("Nothing has been imported yet.")
         return
@@ -99,7 +99,7 @@ def show_import_log(store: Store) -> None:
 
 
 def _show_boundaries(store: Store) -> None:
-    wards = store.boundaries("ward")
+    wards = scoped.boundaries(store, "ward")
     if wards.empty:
         st.warning(
             "No ward boundaries are loaded: the first import uses the approximate demo wards "
@@ -149,10 +149,10 @@ def _months(first: object, last: object) -> str:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _loaded_summary(store_path: str, version: str) -> pd.DataFrame:
-    return queries.loaded_summary(Store(Path(store_path)))
+def _loaded_summary(store_path: str, version: str, user: User) -> pd.DataFrame:
+    return scoped.loaded_summary(scoped.open_store(store_path), user)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _import_log(store_path: str, version: str) -> pd.DataFrame:
-    return queries.import_log(Store(Path(store_path)), limit=50)
+def _import_log(store_path: str, version: str, user: User) -> pd.DataFrame:
+    return scoped.import_log(scoped.open_store(store_path), user, limit=50)

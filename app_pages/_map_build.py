@@ -12,6 +12,7 @@ import pandas as pd
 from app_pages import KIND_LABELS, Filters, unit_words
 from app_pages._map_data import DENSITY_SHARES
 from layers import maps
+from layers.access import User
 
 HOT_SPOTS = "Hot and cold spots (Gi*)"
 EMERGING = "Emerging hot spots"
@@ -29,6 +30,7 @@ class MapView:
     """Everything one map draws (results are None where a statistic refused)."""
 
     filters: Filters
+    user: User
     static_dir: Path
     wards: gpd.GeoDataFrame
     localities: gpd.GeoDataFrame

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import geopandas as gpd
@@ -18,15 +17,14 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import CITY, area_counts, boundaries
+from assessments import scoped
 from hotspots.emerging import MIN_STEPS, cube_from_counts, emerging_hotspots
 from hotspots.gistar import gi_star, gi_star_areas
 from hotspots.kde import contours, kde_grid
 from hotspots.overlap import multi_harm_overlap
-from layers import queries
 from layers._errors import SchemaError
-from layers.aggregate import wards_within
+from layers.access import User
 from layers.maps import cell_areas, density_levels, label_points
-from layers.store import Store
 
 DENSITY_SHARES: tuple[float, ...] = (0.25, 0.5, 0.75)
 """Shares of the events whose densest areas the density layer outlines."""
@@ -34,12 +32,17 @@ DENSITY_SHARES: tuple[float, ...] = (0.25, 0.5, 0.75)
 Notes = list[str]
 T = TypeVar("T")
 _REFUSAL = re.compile(r"^\w+ cannot run: ")
+_NOT_EXACT = (
+    "Hot and cold spots need every area's exact count; some figures here are under "
+    "disclosure control. Choose hexagons within your locality to see hot spots."
+)
 
 
 @st.cache_data(max_entries=32, show_spinner="Finding hot and cold spots…")
 def hot_spots(
     path: str,
     version: str,
+    user: User,
     by: str,
     kinds: tuple[str, ...],
     categories: tuple[str, ...],
@@ -49,8 +52,12 @@ def hot_spots(
     place: str,
 ) -> tuple[pd.DataFrame | None, Notes]:
     """Return Getis-Ord Gi* of the counts of one view (H3 cells or wards), and notes."""
-    table = area_counts(path, version, by, kinds, date_from, date_to, categories, flags, place)
-    series = table.set_index("area_code")["count"]
+    table = area_counts(
+        path, version, user, by, kinds, date_from, date_to, categories, flags, place
+    )
+    if not table["exact"].all():
+        return None, [_NOT_EXACT]
+    series = table.set_index("area_code")["count"].astype("int64")
     if by == "ward":
         wards = boundaries(path, version, "ward")
         shapes = wards[wards["code"].isin(series.index)]
@@ -62,6 +69,7 @@ def hot_spots(
 def emerging(
     path: str,
     version: str,
+    user: User,
     by: str,
     kinds: tuple[str, ...],
     categories: tuple[str, ...],
@@ -73,7 +81,9 @@ def emerging(
     """Return the emerging hot spot class of every cell (months pooled when sparse), and notes."""
     if by == "ward":
         return None, ["Emerging hot spots are found on hexagons: choose a hexagon spatial unit."]
-    monthly = monthly_counts(path, version, by, kinds, categories, flags, date_from, date_to, place)
+    monthly = monthly_counts(
+        path, version, user, by, kinds, categories, flags, date_from, date_to, place
+    )
     months = monthly["period"].nunique()
     if months < MIN_STEPS:
         why = f"at least {MIN_STEPS} months; this view has {months}. Choose a longer period."
@@ -88,6 +98,7 @@ def emerging(
 def monthly_counts(
     path: str,
     version: str,
+    user: User,
     by: str,
     kinds: tuple[str, ...],
     categories: tuple[str, ...],
@@ -98,7 +109,7 @@ def monthly_counts(
 ) -> pd.DataFrame:
     """Return the counts of every area of the view in every month."""
     return area_counts(
-        path, version, by, kinds, date_from, date_to, categories, flags, place, period="month"
+        path, version, user, by, kinds, date_from, date_to, categories, flags, place, "month"
     )
 
 
@@ -106,6 +117,7 @@ def monthly_counts(
 def density(
     path: str,
     version: str,
+    user: User,
     kinds: tuple[str, ...],
     categories: tuple[str, ...],
     flags: tuple[str, ...],
@@ -114,10 +126,11 @@ def density(
     place: str,
 ) -> tuple[gpd.GeoDataFrame | None, dict[str, Any], Notes]:
     """Return density contours of the events (quartic KDE), how it was made, and notes."""
-    store = Store(Path(path))
+    store = scoped.open_store(path)
     within = None if place == CITY else place
-    points = queries.event_points(
+    points = scoped.event_points(
         store,
+        user,
         kinds=kinds,
         categories=categories or None,
         flags=flags or None,
@@ -126,7 +139,7 @@ def density(
         within=within,
     )
     wards = boundaries(path, version, "ward")
-    codes = wards_within(store, within)
+    codes = scoped.wards_within(store, user, within)
     extent = wards if codes is None else wards[wards["code"].isin(codes)]
     surface, notes = _guarded(
         "The density surface", lambda: kde_grid(points, weights="weight", extent=extent)
@@ -152,6 +165,7 @@ def density(
 def overlap(
     path: str,
     version: str,
+    user: User,
     by: str,
     kinds: tuple[str, ...],
     categories: tuple[str, ...],
@@ -166,7 +180,7 @@ def overlap(
     results, notes = {}, []
     for kind in kinds:
         gi, why = hot_spots(
-            path, version, by, (kind,), categories, flags, date_from, date_to, place
+            path, version, user, by, (kind,), categories, flags, date_from, date_to, place
         )
         if gi is None:
             notes += [f"{kind}: {n}" for n in why]
@@ -193,27 +207,27 @@ def name_points(path: str, version: str, level: str) -> list[tuple[float, float]
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def survey_questions(path: str, version: str) -> list[str]:
+def survey_questions(path: str, version: str, user: User) -> list[str]:
     """Return the survey questions with answers in the store, in order."""
-    summary = queries.survey_summary(Store(Path(path)), by="ward")
+    summary = scoped.survey_summary(scoped.open_store(path), user, by="ward")
     return list(dict.fromkeys(summary["question"].astype("str")))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def survey_results(
-    path: str, version: str, question: str, date_from: str, date_to: str
+    path: str, version: str, user: User, question: str, date_from: str, date_to: str
 ) -> pd.DataFrame:
     """Return the mean score of one question in each ward, over the chosen months."""
-    store = Store(Path(path))
-    return queries.survey_summary(
-        store, by="ward", question=question, date_from=date_from, date_to=date_to
+    store = scoped.open_store(path)
+    return scoped.survey_summary(
+        store, user, by="ward", question=question, date_from=date_from, date_to=date_to
     )
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def intervention_register(path: str, version: str) -> gpd.GeoDataFrame:
+def intervention_register(path: str, version: str, user: User) -> gpd.GeoDataFrame:
     """Return the intervention register with its shapes."""
-    return queries.interventions(Store(Path(path)))
+    return scoped.interventions(scoped.open_store(path), user)
 
 
 def _sparse(monthly: pd.DataFrame) -> pd.DataFrame:

@@ -12,7 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import KIND_LABELS, Filters, area_counts, unit_words
+from app_pages._trends_words import markdown_text
 from layers import maps
+from layers.access import User
 
 PICK = "w_pick"
 """Widget key of the area list (also set by a click on the map)."""
@@ -25,7 +27,7 @@ _TOP = 15  # busiest areas offered in the list
 class AreaFacts:
     """What the panel says about the areas of the current view."""
 
-    table: pd.DataFrame  # area_code, count: every area of the view
+    table: pd.DataFrame  # area_code, count (NaN where hidden), shown: every area of the view
     names: Callable[[Sequence[str]], dict[str, str]]  # codes -> how the list names them
     gi: pd.DataFrame | None
     emerging: pd.DataFrame | None
@@ -50,14 +52,14 @@ def take_click(
 
 def pick_area(facts: AreaFacts, filters: Filters) -> str | None:
     """Draw the area list (busiest areas, and the one clicked); return the area chosen."""
-    table = facts.table.sort_values("count", ascending=False, kind="stable")
-    options = list(table.loc[table["count"] > 0, "area_code"].head(_TOP))
+    table = facts.table.sort_values("count", ascending=False, kind="stable", na_position="last")
+    options = list(table.loc[table["shown"] != "0", "area_code"].head(_TOP))
     current = st.session_state.get(PICK)
     if current is not None and current not in set(facts.table["area_code"]):
         st.session_state[PICK] = current = None
     if current is not None and current not in options:
         options.insert(0, current)
-    counted = dict(zip(facts.table["area_code"], facts.table["count"], strict=True))
+    counted = dict(zip(facts.table["area_code"], facts.table["shown"], strict=True))
     names = facts.names(options)
     unit = unit_words(filters.kinds)
     chosen = st.selectbox(
@@ -65,20 +67,24 @@ def pick_area(facts: AreaFacts, filters: Filters) -> str | None:
         options,
         index=None,
         key=PICK,
-        format_func=lambda c: f"{names.get(c, c)} · {counted[c]:,} {unit[1]}",
+        format_func=lambda c: f"{names.get(c, c)} · {counted[c]} {unit[1]}",
         placeholder="Click the map, or pick one",
         help=f"The {len(options)} areas with most {unit[1]} in this view, and any you clicked.",
     )
     return str(chosen) if chosen is not None else None
 
 
-def show_area(code: str, facts: AreaFacts, filters: Filters, path: str, version: str) -> None:
+def show_area(
+    code: str, facts: AreaFacts, filters: Filters, path: str, version: str, user: User
+) -> None:
     """Show one area: counts by layer, month by month, hot spot and emerging class in words."""
-    st.markdown(f"**{facts.names([code]).get(code, code)}**")
+    st.markdown(f"**{markdown_text(facts.names([code]).get(code, code))}**")
+    exact = True
     for kind in filters.kinds:
         table = area_counts(
             path,
             version,
+            user,
             filters.by,
             (kind,),
             filters.date_from,
@@ -87,8 +93,13 @@ def show_area(code: str, facts: AreaFacts, filters: Filters, path: str, version:
             filters.flags,
             filters.place,
         )
-        value = int(table.loc[table["area_code"] == code, "count"].sum())
-        st.metric(KIND_LABELS[kind], f"{value:,}")
+        row = table.loc[table["area_code"] == code]
+        shown = str(row["shown"].iloc[0]) if len(row) else "0"
+        exact = exact and bool(row["exact"].all())
+        st.metric(KIND_LABELS[kind], shown)
+    if not exact:
+        st.caption(str(table.attrs.get("statement", "")))
+        return
     _sparkline(code, facts, filters)
     st.markdown(f"**Hot or cold spot:** {_gi_words(code, facts.gi)}")
     st.markdown(f"**Over time:** {_emerging_words(code, facts, filters)}")

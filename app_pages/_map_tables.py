@@ -9,10 +9,10 @@ import streamlit as st
 
 from app_pages import _map_data as data
 from app_pages import area_counts, unit_words
+from app_pages._exports import csv_download
 from app_pages._map_build import MapView
 from layers import maps
 from layers import schema as S
-from layers.export import safe_csv
 
 NOT_COMPUTED = "not computed"
 
@@ -31,14 +31,23 @@ def show_tables(view: MapView, path: str, version: str) -> None:
     f = view.filters
     unit = unit_words(f.kinds)[1].capitalize()
     ward_counts = area_counts(
-        path, version, "ward", f.kinds, f.date_from, f.date_to, f.categories, f.flags, f.place
+        path,
+        version,
+        view.user,
+        "ward",
+        f.kinds,
+        f.date_from,
+        f.date_to,
+        f.categories,
+        f.flags,
+        f.place,
     )
     wards = ward_table(view, ward_counts, unit)
     when = maps.month_range_label(f.date_from, f.date_to)
     st.subheader("Counts by ward")
-    st.caption(f"{int(wards[unit].sum()):,} {unit.lower()} in {len(wards)} wards, {when}.")
+    st.caption(_ward_caption(ward_counts, unit, when))
     st.dataframe(wards, hide_index=True, width="stretch")
-    _download(wards, "Download the ward table (CSV)", "wards")
+    _download(view, wards, unit, path, "wards", "ward counts")
     if f.by != "ward":
         cells = hexagon_table(view, unit, path, version)
         st.subheader("Hexagons in this view")
@@ -47,23 +56,32 @@ def show_tables(view: MapView, path: str, version: str) -> None:
             "or a hot, cold or emerging spot, busiest first."
         )
         st.dataframe(cells, hide_index=True, width="stretch")
-        _download(cells, "Download the hexagon table (CSV)", "hexagons")
+        _download(view, cells, unit, path, "hexagons", "hexagon counts")
+
+
+def _ward_caption(ward_counts: pd.DataFrame, unit: str, when: str) -> str:
+    text = f"{len(ward_counts)} wards, {when}."
+    if ward_counts["exact"].all():
+        return f"{int(ward_counts['count'].sum()):,} {unit.lower()} in {text}"
+    return f"{text} {ward_counts.attrs.get('scope', '')} {ward_counts.attrs.get('statement', '')}"
 
 
 def ward_table(view: MapView, ward_counts: pd.DataFrame, unit: str) -> pd.DataFrame:
     """Return the ward table: name, code, locality, count (and Gi* words by ward)."""
     localities = view.wards.set_index(S.CODE)[S.PARENT_CODE]
+    exact = bool(ward_counts["exact"].all())
     table = pd.DataFrame(
         {
             "Ward": ward_counts["area_name"],
             "Code": ward_counts[S.AREA_CODE],
             "Locality": ward_counts[S.AREA_CODE].map(localities),
-            unit: ward_counts["count"].astype("int64"),
+            unit: ward_counts["count"].astype("int64") if exact else ward_counts["shown"],
         }
     )
     if view.filters.by == "ward":
         table["Hot or cold spot"] = _gi_column(view, table["Code"])
-    return table.sort_values(unit, ascending=False, kind="stable")
+    order = ward_counts["count"].fillna(-1).to_numpy()
+    return table.iloc[(-order).argsort(kind="stable")]
 
 
 def hexagon_table(view: MapView, unit: str, path: str, version: str) -> pd.DataFrame:
@@ -103,14 +121,18 @@ def _emerging_column(view: MapView, codes: pd.Series) -> list[str]:
     return [str(p) for p in patterns]
 
 
-def _download(table: pd.DataFrame, label: str, name: str) -> None:
-    st.download_button(
-        label,
-        data=safe_csv(table),
-        file_name=f"safer-options-{name}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key=f"csv_{name}",
+def _download(
+    view: MapView, table: pd.DataFrame, unit: str, path: str, name: str, what: str
+) -> None:
+    csv_download(
+        table,
+        label=f"Download the {name[:-1]} table (CSV)",
+        name=name,
+        count_columns=[unit],
+        user=view.user,
+        store_path=path,
+        what=what,
+        filters=view.filters.to_params(),
     )
 
 

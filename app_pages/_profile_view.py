@@ -21,7 +21,7 @@ def area_choices(path: str, version: str) -> tuple[dict[str, str], list[str]]:
 
 def show_profile(shown: dict[str, Any], drawn: tuple[str, str]) -> None:
     """Draw a disclosed profile (``assessments.profile.disclosed_profile``) section by section."""
-    st.header(shown["area"]["title"])
+    st.header(markdown_text(str(shown["area"]["title"])))
     st.caption(markdown_text(f"{shown['period']['label']} · {shown['policy']['statement']}"))
     st.markdown("\n".join(f"- {markdown_text(line)}" for line in shown["summary"]))
     left, right = st.columns([1.2, 1], gap="medium")

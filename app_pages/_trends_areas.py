@@ -9,12 +9,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import Filters, unit_words
-from app_pages._trends_data import LinePlan, monthly_counts
+from app_pages._exports import csv_download
+from app_pages._trends_data import LinePlan, detail_areas, monthly_counts
 from app_pages._trends_words import markdown_text
 from hotspots.trends import trends_by_area
 from layers import charts
 from layers import schema as S
-from layers.export import safe_csv
+from layers.access import User
 from layers.maps import month_range_label
 
 SMALL_MULTIPLES = 6  # areas drawn month by month under the table
@@ -30,6 +31,7 @@ _CORRECTION = "w_trends_correction"
 def show_areas(
     path: str,
     version: str,
+    user: User,
     filters: Filters,
     plans: list[LinePlan],
     wards: gpd.GeoDataFrame,
@@ -49,14 +51,42 @@ def show_areas(
         st.info("Choose at least 2 months in the sidebar to compare areas.")
         return
     unit = "locality" if localities else "ward"
-    tables = [monthly_counts(path, version, unit, plan, filters) for plan in plans]
-    table = charts.combine_counts(tables)
+    tables = [monthly_counts(path, version, user, unit, plan, filters) for plan in plans]
+    allowed = detail_areas(user, wards, unit)
+    if allowed is not None:
+        tables = [t[t["area_code"].isin(allowed)] for t in tables]
+    table = charts.combine_counts(
+        [
+            t[["area_code", "area_name", "period", "count"]].astype({"count": "int64"})
+            for t in tables
+        ]
+    )
     trends = trends_by_area(table, months=window, correction=str(correction))
-    _show_table(trends, unit, wards)
-    _show_top(table, trends, filters, unit)
+    export = _Export(path, user, filters.to_params())
+    _show_table(trends, unit, wards, export)
+    _show_top(table, trends, filters, unit, export)
 
 
-def _show_table(trends: pd.DataFrame, unit: str, wards: gpd.GeoDataFrame) -> None:
+class _Export:
+    """Where a download of this section comes from, for the audit log."""
+
+    def __init__(self, path: str, user: User, filters: dict[str, Any]) -> None:
+        self.path, self.user, self.filters = path, user, filters
+
+    def offer(self, table: pd.DataFrame, label: str, name: str, counts: list[str]) -> None:
+        csv_download(
+            table,
+            label=label,
+            name=name,
+            count_columns=counts,
+            user=self.user,
+            store_path=self.path,
+            what=name.replace("-", " "),
+            filters=self.filters,
+        )
+
+
+def _show_table(trends: pd.DataFrame, unit: str, wards: gpd.GeoDataFrame, export: _Export) -> None:
     word = "Locality" if unit == "locality" else "Ward"
     parents = None
     if unit == "ward":
@@ -85,17 +115,14 @@ def _show_table(trends: pd.DataFrame, unit: str, wards: gpd.GeoDataFrame) -> Non
         f"areas at once: {markdown_text(_correction_words(trends))}. Trend, all months: "
         "Mann-Kendall test for a steady rise or fall over every month, not corrected."
     )
-    st.download_button(
-        "Download the table's data (CSV)",
-        safe_csv(trends),
-        file_name=f"trends-by-{unit}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="trends_table_csv",
+    export.offer(
+        trends, "Download the table's data (CSV)", f"trends-by-{unit}", ["recent", "previous"]
     )
 
 
-def _show_top(table: pd.DataFrame, trends: pd.DataFrame, filters: Filters, unit: str) -> None:
+def _show_top(
+    table: pd.DataFrame, trends: pd.DataFrame, filters: Filters, unit: str, export: _Export
+) -> None:
     codes = list(trends["area_code"].head(SMALL_MULTIPLES))
     what = unit_words(filters.kinds)[1]
     kind = filters.kinds[0] if len(filters.kinds) == 1 else ""
@@ -111,13 +138,11 @@ def _show_top(table: pd.DataFrame, trends: pd.DataFrame, filters: Filters, unit:
     )
     st.altair_chart(chart, width="content", theme=None, alt=title)
     st.caption("Each small chart has its own scale, so the shape of each line shows, not its size.")
-    st.download_button(
+    export.offer(
+        table[table["area_code"].isin(codes)],
         "Download these charts' data (CSV)",
-        safe_csv(table[table["area_code"].isin(codes)]),
-        file_name=f"trend-top-{unit}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="trends_top_csv",
+        f"trend-top-{unit}",
+        ["count"],
     )
 
 

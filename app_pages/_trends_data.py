@@ -9,6 +9,7 @@ import pandas as pd
 
 from app_pages import CITY, KIND_LABELS, Filters, area_counts
 from layers import schema as S
+from layers.access import User
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,33 @@ class Place:
 
 
 def monthly_counts(
-    path: str, version: str, by: str, plan: LinePlan, filters: Filters
+    path: str, version: str, user: User, by: str, plan: LinePlan, filters: Filters
 ) -> pd.DataFrame:
     """Return one line's monthly counts by ward or locality (cached per store version)."""
     return area_counts(
-        path, version, by, (plan.kind,), filters.date_from, filters.date_to,
+        path, version, user, by, (plan.kind,), filters.date_from, filters.date_to,
         plan.categories or (), filters.flags, CITY, "month",
     )  # fmt: skip
+
+
+def detail_areas(user: User, wards: gpd.GeoDataFrame, unit: str) -> set[str] | None:
+    """Return the areas (ward or locality codes) whose trends the user sees; None: all."""
+    if user.sees_all_detail:
+        return None
+    if not user.has_detail:
+        return set()
+    if unit == "locality":
+        return {str(user.locality)}
+    return set(wards.loc[wards[S.PARENT_CODE] == user.locality, S.CODE].astype("str"))
+
+
+def trend_places(labels: dict[str, str], user: User, wards: gpd.GeoDataFrame) -> dict[str, str]:
+    """Keep the places whose monthly series the user sees in detail (their locality)."""
+    own = detail_areas(user, wards, "ward")
+    if own is None:
+        return labels
+    keep = {f"ward:{code}" for code in own} | {f"locality:{user.locality}"}
+    return {value: label for value, label in labels.items() if value in keep}
 
 
 def line_plans(filters: Filters) -> list[LinePlan]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import streamlit as st
+from assessments.scoped import Store
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from app_pages import settings
@@ -25,12 +26,13 @@ from app_pages._data_upload import (
     upload_key,
 )
 from app_pages._data_views import show_import_log, show_loaded, show_rejected
+from app_pages._session import current_user
+from assessments import scoped
 from layers import schema as S
-from layers._errors import FileRefused, SchemaError, StoreBusy
+from layers._errors import AccessDenied, FileRefused, SchemaError, StoreBusy
+from layers.access import User, require_admin
 from layers.boundaries import extent_of
-from layers.ingest import import_result, open_store, preview, study_areas
 from layers.settings import Settings
-from layers.store import Store
 
 _PREVIEW = "data_preview"  # session-state keys
 _COUNTS = "data_preview_counts"
@@ -40,27 +42,33 @@ _ROUND = "data_upload_round"
 
 def main() -> None:
     """Draw the page: the last import, the file chooser, the check, then what is loaded."""
+    user = current_user()
+    try:
+        require_admin(user, "import data")
+    except AccessDenied as error:
+        st.warning(str(error))
+        st.stop()
     config = settings()
-    store = open_store(config)
+    store = scoped.open_store(config.store)
     st.title("Data")
     st.caption(
         "Load a file into the atlas. It is checked as a whole and nothing is stored until "
         "you press Import; importing the same rows twice adds nothing."
     )
     _show_last_import()
-    upload = _choose_file(store, config)
+    upload = _choose_file(store, user, config)
     if upload is not None:
-        _show_check(upload, store)
-        _offer_import(upload, store, config)
+        _show_check(upload, store, user)
+        _offer_import(upload, store, user, config)
     st.divider()
-    show_loaded(store)
-    show_import_log(store)
+    show_loaded(store, user)
+    show_import_log(store, user)
 
 
 # --- 1. choose and read ---------------------------------------------------------------
 
 
-def _choose_file(store: Store, config: Settings) -> Upload | None:
+def _choose_file(store: Store, user: User, config: Settings) -> Upload | None:
     st.subheader("1. Choose a file")
     left, right = st.columns(2)
     kind = left.selectbox(
@@ -90,7 +98,7 @@ def _choose_file(store: Store, config: Settings) -> Upload | None:
     except SchemaError as problem:
         st.error(markdown_text(str(problem)))
         return None
-    return _read(uploaded, kind, fmt, mapping, store, config)
+    return _read(uploaded, kind, fmt, mapping, store, user, config)
 
 
 def _mapping_input(kind: str) -> str:
@@ -118,6 +126,7 @@ def _read(
     fmt: str,
     mapping: dict[str, str],
     store: Store,
+    user: User,
     config: Settings,
 ) -> Upload | None:
     """Return the kept read result of this upload, or read it (once per file and options)."""
@@ -128,7 +137,8 @@ def _read(
         return kept
     st.session_state.pop(_PREVIEW, None)
     st.session_state.pop(_LAST, None)
-    extent = extent_of(study_areas(store, config).wards, buffer_m=config.extent_buffer_m)
+    areas = scoped.study_areas(store, user, config)
+    extent = extent_of(areas.wards, buffer_m=config.extent_buffer_m)
     try:
         with st.spinner("Reading and checking the file…"):
             upload = read_upload(
@@ -148,14 +158,14 @@ def _read(
 # --- 2. check, then import ------------------------------------------------------------
 
 
-def _show_check(upload: Upload, store: Store) -> None:
+def _show_check(upload: Upload, store: Store, user: User) -> None:
     result = upload.result
     st.subheader("2. Check before importing")
     st.markdown(
         f"**{markdown_text(upload.name)}**, read as {LAYERS[result.kind.value].lower()}. "
         "Nothing has been stored yet."
     )
-    counts = _preview_counts(upload, store)
+    counts = _preview_counts(upload, store, user)
     tiles = st.columns(4)
     tiles[0].metric("Rows read", f"{rows_read(result):,}")
     tiles[1].metric("New, to import", f"{counts['imported']:,}")
@@ -166,12 +176,12 @@ def _show_check(upload: Upload, store: Store) -> None:
     show_rejected(result, upload.name, key="data_rejected_download")
 
 
-def _preview_counts(upload: Upload, store: Store) -> dict[str, int]:
+def _preview_counts(upload: Upload, store: Store, user: User) -> dict[str, int]:
     """Return what importing would do (``layers.ingest.preview``), kept per store version."""
     key = (upload.key, store.version())
     kept = st.session_state.get(_COUNTS)
     if not (isinstance(kept, tuple) and kept[0] == key):
-        kept = (key, preview(upload.result, store=store))
+        kept = (key, scoped.preview(store, user, upload.result))
         st.session_state[_COUNTS] = kept
     return dict(kept[1])
 
@@ -180,11 +190,11 @@ def _bullets(notes: tuple[str, ...]) -> str:
     return "\n".join(f"- {markdown_text(note)}" for note in notes)
 
 
-def _offer_import(upload: Upload, store: Store, config: Settings) -> None:
+def _offer_import(upload: Upload, store: Store, user: User, config: Settings) -> None:
     if upload.result.valid.empty:
         st.warning("No row can be imported: every row was rejected. Fix the file and try again.")
         return
-    new = _preview_counts(upload, store)["imported"]
+    new = _preview_counts(upload, store, user)["imported"]
     if new == 0:
         st.info("Every checked row is already in the store: importing adds nothing new.")
     label = f"Import {plural(new, 'new row')} into the store"
@@ -192,9 +202,7 @@ def _offer_import(upload: Upload, store: Store, config: Settings) -> None:
         return
     try:
         with st.spinner("Importing…"):
-            report = import_result(
-                upload.result, store=store, settings=config, areas=study_areas(store, config)
-            )
+            report = scoped.import_result(store, user, upload.result, settings=config)
     except StoreBusy as busy:
         st.error(markdown_text(str(busy)))
         return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -19,22 +18,20 @@ from app_pages import (
     settings,
     store_months,
 )
+from app_pages._session import current_user
 from app_pages._trends_words import markdown_text
+from assessments import scoped
 from assessments.disclosure import get_policy
 from assessments.interventions import (
     EvaluationOptions,
     InterventionEvaluation,
-    add_intervention,
-    edit_intervention,
-    evaluate_intervention,
     evaluation_chart_data,
     evaluation_summary,
     evaluation_table,
     geometry_from_text,
 )
-from layers._errors import SchemaError
-from layers.queries import interventions
-from layers.store import Store
+from layers._errors import AccessDenied, SchemaError
+from layers.access import User
 
 POLICY = "partnership"  # disclosure policy of this page: it is shown to partnership staff only
 
@@ -62,14 +59,15 @@ _CENTRE = (-2.5880, 51.4580)  # Bristol city centre: the add form's starting poi
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _register(path: str, version: str) -> gpd.GeoDataFrame:
-    return interventions(Store(Path(path)))
+def _register(path: str, version: str, user: User) -> gpd.GeoDataFrame:
+    return scoped.interventions(scoped.open_store(path), user)
 
 
 @st.cache_data(max_entries=32, show_spinner="Comparing before and after…")
 def _evaluation(
     path: str,
     version: str,
+    user: User,
     event_id: str,
     kinds: tuple[str, ...],
     categories: tuple[str, ...],
@@ -86,7 +84,7 @@ def _evaluation(
         point_buffer_m=buffer_m,
         ring_width_m=ring_m,
     )
-    return evaluate_intervention(Store(Path(path)), event_id, options=options)
+    return scoped.evaluate_intervention(scoped.open_store(path), user, event_id, options=options)
 
 
 def main() -> None:
@@ -94,9 +92,10 @@ def main() -> None:
     filters = current_filters()
     if filters is None:
         st.stop()
-    store = Store(settings().store)
+    user = current_user()
+    store = scoped.open_store(settings().store)
     path, version = str(store.path), store.version()
-    register = _register(path, version)
+    register = _register(path, version, user)
     st.title("Interventions")
     st.caption(
         "Where location interventions ran, and whether harm changed there compared with "
@@ -104,10 +103,19 @@ def main() -> None:
     )
     _show_message()
     _show_register(register, path, version)
-    _add_form()
-    _edit_form(register)
+    if scoped.may_edit_register(user):
+        _add_form()
+        _edit_form(register)
+    else:
+        st.caption("Administrators and VRU leads keep the register.")
     st.divider()
-    _show_evaluation(register, filters, path, version)
+    if not user.has_detail:
+        st.info(
+            "Evaluations are worked out from detailed counts; as "
+            f"{user.label} you see the register."
+        )
+        return
+    _show_evaluation(register, filters, path, version, user)
 
 
 # --- the register ---------------------------------------------------------------------------
@@ -165,8 +173,9 @@ def _add_submitted() -> None:
             else shapely.Point(float(state[_ADD["lon"]]), float(state[_ADD["lat"]]))
         )
         config = settings()
-        event_id = add_intervention(
-            Store(config.store),
+        event_id = scoped.add_intervention(
+            scoped.open_store(config.store),
+            current_user(),
             settings=config,
             name=state.get(_ADD["name"]) or "",
             intervention_type=state.get(_ADD["type"]) or "",
@@ -176,7 +185,7 @@ def _add_submitted() -> None:
             lead_agency=state.get(_ADD["lead"]) or None,
             notes=state.get(_ADD["notes"]) or None,
         )
-    except SchemaError as error:
+    except (SchemaError, AccessDenied) as error:
         state[_MESSAGE] = ("error", f"Not added: {error}")
         return
     state[_MESSAGE] = ("success", f"Added “{state[_ADD['name']].strip()}” ({event_id}).")
@@ -241,8 +250,14 @@ def _edit_submitted(event_id: str) -> None:
         if (state.get(_EDIT["shape"]) or "").strip():
             changes["geometry"] = geometry_from_text(state[_EDIT["shape"]])
         config = settings()
-        edit_intervention(Store(config.store), settings=config, event_id=event_id, **changes)
-    except SchemaError as error:
+        scoped.edit_intervention(
+            scoped.open_store(config.store),
+            current_user(),
+            settings=config,
+            event_id=event_id,
+            **changes,
+        )
+    except (SchemaError, AccessDenied) as error:
         state[_MESSAGE] = ("error", f"Not saved: {error}")
         return
     state[_MESSAGE] = ("success", f"Saved the changes to “{changes['name'].strip()}”.")
@@ -260,7 +275,9 @@ def _show_message() -> None:
 # --- the evaluation -------------------------------------------------------------------------
 
 
-def _show_evaluation(register: gpd.GeoDataFrame, filters: Filters, path: str, version: str) -> None:
+def _show_evaluation(
+    register: gpd.GeoDataFrame, filters: Filters, path: str, version: str, user: User
+) -> None:
     st.subheader("Did harm change where it ran?")
     if register.empty:
         return
@@ -274,17 +291,22 @@ def _show_evaluation(register: gpd.GeoDataFrame, filters: Filters, path: str, ve
         "Intervention", list(labels), format_func=labels.__getitem__, key=_EVALUATE
     )
     window, buffer_m, ring_m = _settings()
-    evaluation = _evaluation(
-        path,
-        version,
-        str(event_id),
-        filters.kinds,
-        filters.categories,
-        filters.flags,
-        window,
-        buffer_m,
-        ring_m,
-    )
+    try:
+        evaluation = _evaluation(
+            path,
+            version,
+            user,
+            str(event_id),
+            filters.kinds,
+            filters.categories,
+            filters.flags,
+            window,
+            buffer_m,
+            ring_m,
+        )
+    except AccessDenied as error:
+        st.info(str(error))
+        return
     policy = get_policy(POLICY)
     st.markdown(markdown_text(evaluation_summary(evaluation, policy)))
     if evaluation.result["window_months"] == 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +13,17 @@ from streamlit_folium import st_folium
 
 from app_pages import KIND_LABELS, Filters, area_counts, boundaries, current_filters, settings
 from app_pages import _map_data as data
+from app_pages._exports import protected_counts, record_download
 from app_pages._map_build import MapView, base_map, build_map, map_layers
 from app_pages._map_layers import DENSITY, EMERGING, chosen_layers
 from app_pages._map_notes import ViewNotes, automatic_choices, method_notes, refusal_notes
 from app_pages._map_panel import AreaFacts, pick_area, show_area, take_click
 from app_pages._map_tables import area_names, show_tables
+from app_pages._session import current_user
+from assessments import scoped
 from layers import maps
 from layers._assets import offline_gaps
-from layers.store import Store
+from layers.access import User
 
 _MAP_HEIGHT = 660
 _SURVEY_Q = "w_survey_question"
@@ -35,22 +39,23 @@ def main() -> None:
     filters = current_filters()
     if filters is None:
         st.stop()
+    user = current_user()
     config = settings()
-    store = Store(config.store)
+    store = scoped.open_store(config.store)
     path, version = str(store.path), store.version()
     st.title("Map explorer")
     st.caption(_view_text(filters))
     chosen = chosen_layers()
-    view, notes = _view(filters, path, version, config.static_dir, chosen)
+    view, notes = _view(filters, user, path, version, config.static_dir, chosen)
     facts = _facts(view, path, version, chosen)
     left, right = st.columns([3, 1], gap="medium")
     with left:
-        click = _show_map(view)
+        click = _show_map(view, path)
     with right:
         take_click(click, filters, view.wards, view.counts)
         code = pick_area(facts, filters)
         if code is not None:
-            show_area(code, facts, filters, path, version)
+            show_area(code, facts, filters, path, version, user)
     automatic_choices(view, notes)
     refusal_notes(notes)
     show_tables(view, path, version)
@@ -58,29 +63,36 @@ def main() -> None:
 
 
 def _view(
-    filters: Filters, path: str, version: str, static_dir: Path, chosen: tuple[str, ...]
+    filters: Filters,
+    user: User,
+    path: str,
+    version: str,
+    static_dir: Path,
+    chosen: tuple[str, ...],
 ) -> tuple[MapView, ViewNotes]:
     """Compute (or fetch from the caches) everything the map draws; slower layers if chosen."""
     key = filters.key()
-    gi, gi_notes = data.hot_spots(path, version, filters.by, *key)
+    gi, gi_notes = data.hot_spots(path, version, user, filters.by, *key)
     emerging: pd.DataFrame | None = None
     emerging_notes: list[str] = []
     if EMERGING in chosen:
-        emerging, emerging_notes = data.emerging(path, version, filters.by, *key)
+        emerging, emerging_notes = data.emerging(path, version, user, filters.by, *key)
     contours: gpd.GeoDataFrame | None = None
     kde: dict[str, Any] = {}
     kde_notes: list[str] = []
     if DENSITY in chosen:
-        contours, kde, kde_notes = data.density(path, version, *key)
-    overlap, overlap_notes = data.overlap(path, version, filters.by, *key)
+        contours, kde, kde_notes = data.density(path, version, user, *key)
+    overlap, overlap_notes = data.overlap(path, version, user, filters.by, *key)
     view = MapView(
         filters=filters,
+        user=user,
         static_dir=static_dir,
         wards=boundaries(path, version, "ward"),
         localities=boundaries(path, version, "locality"),
         counts=area_counts(
             path,
             version,
+            user,
             filters.by,
             filters.kinds,
             filters.date_from,
@@ -94,8 +106,8 @@ def _view(
         contours=contours,
         density_notes=_density_legend(kde),
         overlap=overlap,
-        survey=_survey(filters, path, version),
-        interventions=data.intervention_register(path, version),
+        survey=_survey(filters, user, path, version),
+        interventions=data.intervention_register(path, version, user),
         ward_names_at=data.name_points(path, version, "ward"),
         locality_names_at=data.name_points(path, version, "locality"),
     )
@@ -105,17 +117,17 @@ def _view(
 def _facts(view: MapView, path: str, version: str, chosen: tuple[str, ...]) -> AreaFacts:
     f = view.filters
     return AreaFacts(
-        table=view.counts[["area_code", "count"]],
+        table=view.counts[["area_code", "count", "shown"]],
         names=lambda codes: area_names(view, codes, path, version),
         gi=view.gi,
         emerging=view.emerging,
-        monthly=lambda: data.monthly_counts(path, version, f.by, *f.key()),
+        monthly=lambda: data.monthly_counts(path, version, view.user, f.by, *f.key()),
         emerging_chosen=EMERGING in chosen,
     )
 
 
-def _survey(filters: Filters, path: str, version: str) -> pd.DataFrame | None:
-    questions = data.survey_questions(path, version)
+def _survey(filters: Filters, user: User, path: str, version: str) -> pd.DataFrame | None:
+    questions = data.survey_questions(path, version, user)
     if not questions:
         return None
     with st.sidebar:
@@ -125,10 +137,12 @@ def _survey(filters: Filters, path: str, version: str) -> pd.DataFrame | None:
             key=_SURVEY_Q,
             help="The map's survey layer shows the mean score of this question in each ward.",
         )
-    return data.survey_results(path, version, str(question), filters.date_from, filters.date_to)
+    return data.survey_results(
+        path, version, user, str(question), filters.date_from, filters.date_to
+    )
 
 
-def _show_map(view: MapView) -> dict[str, object] | None:
+def _show_map(view: MapView, path: str) -> dict[str, object] | None:
     """Draw the map: a base that stays the same and layers the browser swaps on a change.
 
     streamlit-folium reloads its frame when the base map's script changes; layers passed
@@ -144,10 +158,11 @@ def _show_map(view: MapView) -> dict[str, object] | None:
         )
     st.download_button(
         "Download this map (HTML)",
-        data=lambda: maps.standalone_html(build_map(view)),
+        data=lambda: maps.standalone_html(build_map(_disclosed(view))),
         file_name="safer-options-map.html",
         mime="text/html",
-        on_click="ignore",
+        on_click=record_download,
+        args=(path, view.user, "map", view.filters.to_params(), "html"),
     )
     returned = st_folium(
         m,
@@ -164,6 +179,11 @@ def _show_map(view: MapView) -> dict[str, object] | None:
     st.caption(" ".join(notes))
     click = returned.get("last_clicked") if isinstance(returned, dict) else None
     return click if isinstance(click, dict) else None
+
+
+def _disclosed(view: MapView) -> MapView:
+    """Return the view as the downloaded map shows it: counts under disclosure control."""
+    return replace(view, counts=protected_counts(view.counts, settings()))
 
 
 def _density_legend(kde: dict[str, Any]) -> list[str]:

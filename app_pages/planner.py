@@ -14,12 +14,16 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import Filters, boundaries, current_filters, settings
+from app_pages._exports import record_download
+from app_pages._session import current_user
+from app_pages._trends_words import markdown_text
+from assessments import scoped
 from assessments.disclosure import get_policy
 from assessments.exports import disclosed_csv
-from assessments.priority import PriorityWeights, candidate_places, place_shapes
+from assessments.priority import PriorityWeights, place_shapes
 from layers import maps
-from layers._errors import SchemaError
-from layers.store import Store
+from layers._errors import AccessDenied, SchemaError
+from layers.access import User
 
 POLICY = "partnership"  # this page is shown to partnership staff only
 
@@ -91,14 +95,16 @@ def weight_key(name: str) -> str:
 def ranked(
     path: str,
     version: str,
+    user: User,
     unit: str,
     date_from: str,
     date_to: str,
     weights: tuple[tuple[str, float], ...],
 ) -> pd.DataFrame:
     """Return ``candidate_places`` for one choice of unit, months and weights (cached)."""
-    return candidate_places(
-        Store(Path(path)),
+    return scoped.candidate_places(
+        scoped.open_store(path),
+        user,
         unit=unit,
         date_from=date_from,
         date_to=date_to,
@@ -111,6 +117,7 @@ def ranked(
 def outlines(
     path: str,
     version: str,
+    user: User,
     unit: str,
     date_from: str,
     date_to: str,
@@ -118,8 +125,8 @@ def outlines(
     top: int,
 ) -> gpd.GeoDataFrame:
     """Return the outlines of the ``top`` places of a ranking (cached)."""
-    table = ranked(path, version, unit, date_from, date_to, weights)
-    return place_shapes(Store(Path(path)), table.head(top))
+    table = ranked(path, version, user, unit, date_from, date_to, weights)
+    return place_shapes(scoped.open_store(path), table.head(top))
 
 
 def main() -> None:
@@ -127,10 +134,13 @@ def main() -> None:
     filters = current_filters()
     if filters is None:
         st.stop()
+    user = current_user()
     config = settings()
-    store = Store(config.store)
+    store = scoped.open_store(config.store)
     path, version = str(store.path), store.version()
     st.title("Assessment planner")
+    if not user.sees_all_detail and user.has_detail:
+        st.caption(f"Places in your locality ({markdown_text(str(user.locality))}) only.")
     st.caption(_intro(filters))
     unit = st.radio(
         "Places to rank",
@@ -143,14 +153,18 @@ def main() -> None:
     if weights is None:
         st.stop()
     chosen = tuple(weights.as_dict().items())
-    table = ranked(path, version, str(unit), filters.date_from, filters.date_to, chosen)
+    try:
+        table = ranked(path, version, user, str(unit), filters.date_from, filters.date_to, chosen)
+    except AccessDenied as error:
+        st.info(str(error))
+        st.stop()
     st.caption(table.attrs["statement"])
     if table.empty:
         st.info("No place to rank with these choices: see *How the score is made* below.")
     else:
         _show_table(table, filters)
-        _show_map(table, filters, (path, version, str(unit), chosen), config.static_dir)
-        _download(table)
+        _show_map(table, filters, (path, version, user, str(unit), chosen), config.static_dir)
+        _download(table, path, user, filters)
     _notes(table)
 
 
@@ -227,10 +241,10 @@ def profile_link(profile: str, filters: Filters) -> str:
 def _show_map(
     table: pd.DataFrame,
     filters: Filters,
-    key: tuple[str, str, str, tuple[tuple[str, float], ...]],
+    key: tuple[str, str, User, str, tuple[tuple[str, float], ...]],
     static_dir: Path,
 ) -> None:
-    path, version, unit, chosen = key
+    path, version, user, unit, chosen = key
     top = int(
         st.number_input(
             "Places on the map",
@@ -240,7 +254,7 @@ def _show_map(
             key=_ON_MAP,
         )
     )
-    shapes = outlines(path, version, unit, filters.date_from, filters.date_to, chosen, top)
+    shapes = outlines(path, version, user, unit, filters.date_from, filters.date_to, chosen, top)
     left, right = st.columns([3, 2], gap="medium")
     with left:
         st_folium(
@@ -254,8 +268,8 @@ def _show_map(
         st.markdown(f"**The top {top}: open a profile**")
         st.markdown(
             "\n".join(
-                f"{r.rank}. [{r.area_name}]({profile_link(r.profile, filters)}) · "
-                f"score {r.score:.0f}"
+                f"{r.rank}. [{markdown_text(str(r.area_name))}]"
+                f"({profile_link(r.profile, filters)}) · score {r.score:.0f}"
                 for r in shapes.itertuples()
             )
         )
@@ -296,7 +310,7 @@ def _map(shapes: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, static_dir: Path) ->
     return m
 
 
-def _download(table: pd.DataFrame) -> None:
+def _download(table: pd.DataFrame, path: str, user: User, filters: Filters) -> None:
     shown = table[[*TABLE_COLUMNS, "profile"]].rename(columns=TABLE_COLUMNS)
     shown.attrs = {"policy": table.attrs["policy"]}
     st.download_button(
@@ -304,7 +318,8 @@ def _download(table: pd.DataFrame) -> None:
         disclosed_csv(shown, count_columns=(), policy=get_policy(POLICY)),
         file_name="assessment-planner.csv",
         mime="text/csv",
-        on_click="ignore",
+        on_click=record_download,
+        args=(path, user, "assessment ranking", filters.to_params(), "csv"),
         key="planner_csv",
     )
 

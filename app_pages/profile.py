@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
 from app_pages import current_filters, settings
 from app_pages._profile_view import area_choices, show_profile
+from app_pages._session import current_user
+from assessments import scoped
 from assessments.disclosure import get_policy
-from assessments.profile import AreaProfile, area_profile, disclosed_profile
-from assessments.report import map_svg, render_html, render_pdf
-from layers._errors import SchemaError
+from assessments.printable import PrintableProfile, printable_profile
+from layers._errors import AccessDenied, SchemaError
+from layers.access import User
 from layers.maps import month_range_label
-from layers.store import Store
 
 PARAM = "profile"  # address-bar parameter naming the area: ward:CODE, locality:NAME, h3:CELL
 
@@ -36,7 +37,8 @@ def main() -> None:
     filters = current_filters()
     if filters is None:
         st.stop()
-    store = Store(settings().store)
+    user = current_user()
+    store = scoped.open_store(settings().store)
     path, version = str(store.path), store.version()
     st.title("Area profile")
     st.caption(
@@ -57,12 +59,12 @@ def main() -> None:
     if not area:
         st.info("Choose an area above, or open one from the map explorer's area panel.")
         st.stop()
-    profile = _profile(path, version, area, filters.date_from, filters.date_to)
+    profile = _profile(path, version, user, area, filters.date_from, filters.date_to)
     if profile is None:
         st.stop()
     policy = get_policy(str(policy_name), settings=settings())
-    _downloads(path, version, area, filters.date_from, filters.date_to, str(policy_name))
-    show_profile(disclosed_profile(profile, policy), map_svg(profile, policy=policy))
+    _downloads(path, version, user, area, (filters.date_from, filters.date_to), str(policy_name))
+    show_profile(profile.disclosed(policy), profile.map_svg(policy))
 
 
 def _choose_area(wards: dict[str, str], localities: list[str]) -> str:
@@ -133,24 +135,28 @@ def _widgets(wards: dict[str, str], localities: list[str]) -> str:
 
 
 def _profile(
-    path: str, version: str, area: str, date_from: str, date_to: str
-) -> AreaProfile | None:
+    path: str, version: str, user: User, area: str, date_from: str, date_to: str
+) -> PrintableProfile | None:
     try:
-        return _cached_profile(path, version, area, date_from, date_to)
+        return _cached_profile(path, version, user, area, date_from, date_to)
+    except AccessDenied as error:
+        st.warning(str(error))
+        return None
     except SchemaError as error:
         st.error(f"This area cannot be profiled: {error}")
         return None
 
 
 def _downloads(
-    path: str, version: str, area: str, date_from: str, date_to: str, policy: str
+    path: str, version: str, user: User, area: str, months: tuple[str, str], policy: str
 ) -> None:
     name = "profile-" + area.replace(":", "-")
+    args = (path, version, user, area, *months, policy)
     left, right = st.columns(2)
     with left:
         st.download_button(
             f"Download the printable profile (PDF, {policy})",
-            data=lambda: _cached_pdf(path, version, area, date_from, date_to, policy),
+            data=lambda: _recorded(_cached_pdf(*args), args, "pdf"),
             file_name=f"{name}-{policy}.pdf",
             mime="application/pdf",
             on_click="ignore",
@@ -160,7 +166,7 @@ def _downloads(
     with right:
         st.download_button(
             f"Download as a web page (HTML, {policy})",
-            data=lambda: _cached_html(path, version, area, date_from, date_to, policy),
+            data=lambda: _recorded(_cached_html(*args), args, "html"),
             file_name=f"{name}-{policy}.html",
             mime="text/html",
             on_click="ignore",
@@ -171,25 +177,37 @@ def _downloads(
 
 @st.cache_data(max_entries=16, show_spinner="Gathering the area's figures…")
 def _cached_profile(
-    path: str, version: str, area: str, date_from: str, date_to: str
-) -> AreaProfile:
-    return area_profile(Store(Path(path)), area, date_from=date_from, date_to=date_to)
+    path: str, version: str, user: User, area: str, date_from: str, date_to: str
+) -> PrintableProfile:
+    store = scoped.open_store(path)
+    return printable_profile(store, user, area, date_from=date_from, date_to=date_to)
 
 
 @st.cache_data(max_entries=8, show_spinner="Printing the profile…")
 def _cached_pdf(
-    path: str, version: str, area: str, date_from: str, date_to: str, policy: str
+    path: str, version: str, user: User, area: str, date_from: str, date_to: str, policy: str
 ) -> bytes:
-    profile = _cached_profile(path, version, area, date_from, date_to)
-    return render_pdf(profile, policy=get_policy(policy, settings=settings()))
+    profile = _cached_profile(path, version, user, area, date_from, date_to)
+    return profile.pdf(get_policy(policy, settings=settings()))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _cached_html(
-    path: str, version: str, area: str, date_from: str, date_to: str, policy: str
+    path: str, version: str, user: User, area: str, date_from: str, date_to: str, policy: str
 ) -> str:
-    profile = _cached_profile(path, version, area, date_from, date_to)
-    return render_html(profile, policy=get_policy(policy, settings=settings()))
+    profile = _cached_profile(path, version, user, area, date_from, date_to)
+    return profile.html(get_policy(policy, settings=settings()))
+
+
+def _recorded(content: bytes | str, args: tuple[Any, ...], file_format: str) -> bytes | str:
+    """Write a profile download to the audit log (the file is made when clicked); return it."""
+    path, _, user, area, date_from, date_to, policy = args
+    filters = {"area": area, "from": date_from, "to": date_to, "policy": policy}
+    what = "profile" if file_format == "html" else "pdf"
+    scoped.record_export(
+        scoped.open_store(path), user, what=what, filters=filters, file_format=file_format
+    )
+    return content
 
 
 main()

@@ -8,6 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import Filters, boundaries, current_filters, settings, unit_words
+from app_pages._exports import csv_download
+from app_pages._session import current_user
 from app_pages._trends_areas import show_areas
 from app_pages._trends_data import (
     LinePlan,
@@ -17,12 +19,13 @@ from app_pages._trends_data import (
     monthly_counts,
     place_labels,
     place_of,
+    trend_places,
 )
 from app_pages._trends_words import filters_text, markdown_text
+from assessments import scoped
 from hotspots.trends import MIN_MONTHS, monthly_trend, period_comparison, rolling_total
 from layers import charts
-from layers.export import safe_csv
-from layers.store import Store
+from layers.access import User
 
 ROLLING = 12  # months in the rolling total
 _PLACE = "w_trends_place"  # widget keys
@@ -36,6 +39,7 @@ class View:
 
     path: str
     version: str
+    user: User
     filters: Filters
     plans: list[LinePlan]
 
@@ -45,17 +49,27 @@ def main() -> None:
     filters = current_filters()
     if filters is None:
         st.stop()
-    store = Store(settings().store)
-    view = View(str(store.path), store.version(), filters, line_plans(filters))
+    user = current_user()
+    store = scoped.open_store(settings().store)
+    view = View(str(store.path), store.version(), user, filters, line_plans(filters))
     wards = boundaries(view.path, view.version, "ward")
     localities = boundaries(view.path, view.version, "locality")
     st.title("Trends")
     st.caption(markdown_text(filters_text(filters)))
+    labels = trend_places(place_labels(wards, localities), user, wards)
+    if not labels:
+        st.info(
+            f"Trends are worked out from exact monthly counts, which are detail. As "
+            f"{user.label} you see ward figures under disclosure control on the Map explorer "
+            "and area profiles."
+        )
+        st.stop()
+    if not user.sees_all_detail:
+        st.caption(f"Trends are shown for your locality ({markdown_text(str(user.locality))}).")
     if not _lines_to_draw(view):
         st.stop()
     left, right = st.columns([2, 1])
     with left:
-        labels = place_labels(wards, localities)
         place = place_of(_choose_place(filters, labels), wards, localities)
     with right:
         year_months = st.selectbox(
@@ -67,7 +81,7 @@ def main() -> None:
         )
     window = _show_place(view, place, int(year_months))
     st.divider()
-    show_areas(view.path, view.version, filters, view.plans, wards, window)
+    show_areas(view.path, view.version, user, filters, view.plans, wards, window)
 
 
 def _lines_to_draw(view: View) -> bool:
@@ -92,9 +106,12 @@ def _choose_place(filters: Filters, labels: dict[str, str]) -> str:
     state = st.session_state
     if state.get(_SIDEBAR_PLACE) != sidebar or state.get(_PLACE) not in labels:
         state[_SIDEBAR_PLACE] = sidebar
-        state[_PLACE] = sidebar if sidebar in labels else "city"
+        state[_PLACE] = sidebar if sidebar in labels else next(iter(labels))
         if sidebar not in labels:
-            st.warning(f"The sidebar's place ({sidebar!r}) is not in the store: showing the city.")
+            st.warning(
+                f"The sidebar's place is not one you can see trends for here: showing "
+                f"{labels[state[_PLACE]]}."
+            )
     chosen = st.selectbox(
         "Place for the monthly series",
         list(labels),
@@ -128,7 +145,7 @@ def _show_place(view: View, place: Place, year_months: int) -> int:
 
 
 def _line(view: View, place: Place, plan: LinePlan) -> charts.SeriesLine:
-    table = monthly_counts(view.path, view.version, place.unit, plan, view.filters)
+    table = monthly_counts(view.path, view.version, view.user, place.unit, plan, view.filters)
     name = f"{plan.label} {place.words}"
     series = charts.monthly_series(table, area_codes=place.codes, name=name)
     rolling = rolling_total(series, window=ROLLING)
@@ -144,13 +161,15 @@ def _chart_notes(view: View, frame: pd.DataFrame, months: int, place: Place) -> 
         "so seasonal ups and downs even out. To save the chart as a picture, point at it "
         "and choose **Download as PNG** in the bar that appears at its top right."
     )
-    st.download_button(
-        "Download the chart's data (CSV)",
-        safe_csv(frame),
-        file_name=f"trend-{place.value.replace(':', '-')}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="trends_line_csv",
+    csv_download(
+        frame.drop(columns=["rolling_total"]),
+        label="Download the chart's data (CSV)",
+        name=f"trend-{place.value.replace(':', '-')}",
+        count_columns=["count"],
+        user=view.user,
+        store_path=view.path,
+        what=f"monthly counts {place.words}",
+        filters=view.filters.to_params(),
     )
 
 

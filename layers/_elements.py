@@ -182,7 +182,8 @@ class ClassedShapes(PackedShapes):
     },
     onEachFeature: function (f, shape) {
       var n = f.properties.n;
-      var text = "<b>" + n.toLocaleString("en-GB") + " " + unit[n === 1 ? 0 : 1] + "</b>";
+      var text = "<b>" + (typeof n === "number" ? n.toLocaleString("en-GB") : n) + " " +
+                 unit[n === 1 ? 0 : 1] + "</b>";
       text += "<br>" + (f.properties.w || place) + (period ? "<br>" + period : "");
       shape.bindTooltip(text, {sticky: true, className: "atlas-tip"});
       shape.on("mouseover", function () { shape.setStyle({weight: 2.5, color: "#102a43"}); });

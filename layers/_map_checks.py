@@ -43,8 +43,11 @@ def count_problems(
         missing = [c for c in (S.AREA_CODE, COUNT) if c not in counts.columns]
         if missing:
             problems.append(f"counts lacks column(s) {missing}; pass layers.aggregate.counts(...)")
-        elif (counts[COUNT] < 0).any() or counts[COUNT].isna().any():
-            problems.append("counts['count'] has negative or missing values")
+        elif (counts[COUNT] < 0).any() or (counts[COUNT].isna().any() and "shown" not in counts):
+            problems.append(
+                "counts['count'] has negative or missing values (a hidden figure needs "
+                "its display text in a 'shown' column)"
+            )
         if PERIOD in counts.columns and counts[PERIOD].nunique() > 1:
             problems.append(
                 f"counts holds {counts[PERIOD].nunique()} periods; map one period "

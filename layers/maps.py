@@ -78,6 +78,9 @@ APPROXIMATE_NOTE = "Demo ward boundaries: an approximation, not official"
 """Note shown on a map whose boundaries are the shipped approximate demo wards."""
 
 _COUNT = "count"  # count-table columns (layers.aggregate.COUNT_COLUMNS)
+_SHOWN = "shown"  # a disclosure-controlled figure as displayed; count is NaN where hidden
+HIDDEN_COLOUR = "#b8bec6"
+"""Fill of areas whose figure disclosure control hides (count NaN, ``shown`` says why)."""
 _PERIOD = "period"
 _PLACE = "place"
 
@@ -175,10 +178,11 @@ def hex_choropleth(
     cells = _cells(counts)
     res = h3.get_resolution(h3.int_to_str(int(cells[0]))) if cells.size else 0
     place = f"in this hexagon of about {hexagon_area_words(res)} (H3 resolution {res})"
-    positive = counts[_COUNT].to_numpy(dtype="int64") > 0
+    values = counts[_COUNT].to_numpy(dtype="float64")
+    drawn_rows = (values > 0) | np.isnan(values)
     drawn = gpd.GeoDataFrame(
-        {_COUNT: counts[_COUNT].to_numpy(dtype="int64")[positive]},
-        geometry=grid.cell_polygons(cells[positive]).geometry.to_numpy(),
+        {_COUNT: values[drawn_rows], _SHOWN: _shown(counts)[drawn_rows]},
+        geometry=grid.cell_polygons(cells[drawn_rows]).geometry.to_numpy(),
         crs=S.CRS_STORE,
     )
     choice = Choice(name, classification, n_classes, unit, period_label, place)
@@ -218,13 +222,14 @@ def area_choropleth(
     shapes = areas.to_crs(S.CRS_STORE)[[S.CODE, S.NAME, "geometry"]]
     joined = shapes.merge(counts, left_on=S.CODE, right_on=S.AREA_CODE, how="inner")
     place = "in " + joined[S.NAME].astype("str") + " (" + joined[S.CODE].astype("str") + ")"
+    values = joined[_COUNT].to_numpy(dtype="float64")
     drawn = gpd.GeoDataFrame(
-        {_COUNT: joined[_COUNT].to_numpy(dtype="int64"), _PLACE: place.to_numpy()},
+        {_COUNT: values, _SHOWN: _shown(joined), _PLACE: place.to_numpy()},
         geometry=joined.geometry.to_numpy(),
         crs=S.CRS_STORE,
     )
     choice = Choice(name, classification, n_classes, unit, period_label, "")
-    return _choropleth(drawn[drawn[_COUNT] > 0], choice, show)
+    return _choropleth(drawn[(values > 0) | np.isnan(values)], choice, show)
 
 
 def boundary_layer(
@@ -321,24 +326,38 @@ def standalone_html(m: folium.Map) -> str:
 
 
 def _choropleth(drawn: gpd.GeoDataFrame, choice: Choice, show: bool) -> folium.FeatureGroup:
-    values = drawn[_COUNT].to_numpy()
-    bounds = class_breaks(values, method=choice.classification, n_classes=choice.n_classes)
+    values = drawn[_COUNT].to_numpy(dtype="float64")
+    hidden = np.isnan(values)
+    known = values[~hidden]
+    bounds = class_breaks(known, method=choice.classification, n_classes=choice.n_classes)
     colours = _colours(len(bounds))
-    classes = np.searchsorted(bounds, values, side="left")
+    classes = np.searchsorted(bounds, np.nan_to_num(values), side="left")
+    classes[hidden] = len(colours)  # the colour of figures hidden by disclosure control
     layer = folium.FeatureGroup(name=choice.name, show=show)
     if len(drawn):
         shapes = rounded(drawn.geometry.to_numpy())
-        ClassedShapes(shapes, _properties(drawn, classes), colours, choice).add_to(layer)
-    legend = _legend_html(choice, values, bounds, colours)
+        fills = [*colours, HIDDEN_COLOUR]
+        ClassedShapes(shapes, _properties(drawn, classes), fills, choice).add_to(layer)
+    legend = _legend_html(choice, known, bounds, colours)
+    if hidden.any():
+        legend += (
+            f'<br><i style="background:{HIDDEN_COLOUR}"></i>hidden by disclosure control'
+            "<br><small>(&lt;5: fewer than 5; [c]: hidden to protect another figure)</small>"
+        )
     LayerBox(legend, position="bottomright", css_class="atlas-box").add_to(layer)
     return layer
 
 
 def _properties(drawn: gpd.GeoDataFrame, classes: np.ndarray) -> dict[str, Any]:
     """Class and count of each shape, and where it is when the shapes differ in kind."""
+    values = drawn[_COUNT].to_numpy(dtype="float64")
+    shown = drawn[_SHOWN] if _SHOWN in drawn.columns else pd.Series([""] * len(drawn))
     properties: dict[str, Any] = {
         "c": classes.astype("int64"),
-        "n": drawn[_COUNT].to_numpy(dtype="int64"),
+        "n": [
+            html.escape(str(text)) if np.isnan(value) else int(value)
+            for value, text in zip(values, shown, strict=True)
+        ],
     }
     if _PLACE in drawn.columns:
         properties["w"] = [html.escape(str(p)) for p in drawn[_PLACE]]
@@ -359,6 +378,13 @@ def _legend_html(choice: Choice, values: np.ndarray, bounds: np.ndarray, colours
     rows.append('<i style="background:transparent"></i>0 (not coloured)')
     rows.append(f"<small>classes: {html.escape(choice.classification)} of non-zero areas</small>")
     return "<br>".join(rows)
+
+
+def _shown(counts: pd.DataFrame) -> np.ndarray:
+    """Return what a hidden figure shows (``<5``, ``[c]``): the ``shown`` column, if any."""
+    if _SHOWN in counts.columns:
+        return counts[_SHOWN].astype("str").to_numpy(dtype=object)
+    return np.full(len(counts), "hidden", dtype=object)
 
 
 def _colours(k: int) -> list[str]:

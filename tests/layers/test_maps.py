@@ -231,6 +231,34 @@ def test_area_choropleth_joins_counts_by_code() -> None:
     assert got == {"in Clifton (E02)": 5, "in Ashley (E00)": 2}
 
 
+def test_area_choropleth_draws_hidden_figures_grey_with_their_text_never_the_count() -> None:
+    areas = _areas(["Ashley", "Bedminster", "Clifton", "Easton"])
+    table = pd.DataFrame(
+        {
+            "area_code": ["E00", "E01", "E02", "E03"],
+            "area_name": "x",
+            "period": "all",
+            "count": [12.0, np.nan, np.nan, 0.0],
+            "shown": ["12", "<5", "[c]", "0"],
+        }
+    )
+    layer = maps.area_choropleth(table, areas, name="Incidents per ward")
+    (shapes,) = _children(layer, ClassedShapes)
+    got = {f["properties"]["w"]: f["properties"]["n"] for f in shapes.data["features"]}
+    assert got == {"in Ashley (E00)": 12, "in Bedminster (E01)": "&lt;5", "in Clifton (E02)": "[c]"}
+    hidden = {f["properties"]["c"] for f in shapes.data["features"] if f["properties"]["n"] != 12}
+    assert [shapes.colours[c] for c in hidden] == [maps.HIDDEN_COLOUR]
+    (legend,) = _children(layer, LayerBox)
+    assert "hidden by disclosure control" in legend.html
+
+
+def test_area_choropleth_refuses_a_missing_count_without_its_display_text() -> None:
+    areas = _areas(["Ashley"])
+    table = pd.DataFrame({"area_code": ["E00"], "period": "all", "count": [np.nan]})
+    with pytest.raises(SchemaError, match="shown"):
+        maps.area_choropleth(table, areas, name="Incidents per ward")
+
+
 def test_boundary_layer_labels_inside_and_note_only_when_approximate() -> None:
     ring = shapely.Polygon(
         [
