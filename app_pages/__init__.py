@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -301,3 +301,23 @@ def detail_place(user: User, wards: gpd.GeoDataFrame, place: str) -> bool:
         return bool(own)
     level, _, name = place.partition(":")
     return (level == "locality" and name == user.locality) or (level == "ward" and name in own)
+
+
+def within_scope(filters: Filters, user: User, wards: gpd.GeoDataFrame) -> tuple[Filters, str]:
+    """Return the filters the user may see, and why they changed ("" when they did not).
+
+    Hexagons are detail: where the user sees none for the place (an engagement officer
+    anywhere, a locality officer outside their locality), the view falls back to ward
+    figures under disclosure control. The data functions refuse such detail anyway; this
+    keeps the pages from asking for it, so an address-bar link cannot reach it either.
+    """
+    if filters.areas == WARDS or detail_place(user, wards, filters.place):
+        return filters, ""
+    if user.has_detail:
+        why = (
+            f"Hexagons are shown for your locality ({user.locality}) only: showing ward "
+            "figures under disclosure control here."
+        )
+    else:
+        why = f"As {user.label} you see ward figures under disclosure control."
+    return replace(filters, areas=WARDS), why
