@@ -10,7 +10,8 @@ PORT ?= 8501
 
 .PHONY: run test install assets demo lint typecheck unit bench clean
 
-run: install demo ## create .venv, install, build the demo store on first run, start the dashboard
+run: install demo ## create .venv, install, build the demo store, create the first admin, start the dashboard
+	$(PY) -m layers users init-admin
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
 test: $(DEV_STAMP) $(ASSETS_STAMP) lint typecheck unit ## lint, type checks and all tests

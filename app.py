@@ -1,4 +1,4 @@
-"""Safer Options Atlas: the Streamlit entry, with the shared sidebar and the page list."""
+"""Safer Options Atlas: the Streamlit entry: sign-in, the shared sidebar and the page list."""
 
 from __future__ import annotations
 
@@ -20,15 +20,20 @@ from app_pages import (
     Filters,
     automatic_resolution,
     boundaries,
+    detail_place,
     filters_from_params,
     settings,
     store_categories,
     store_months,
+    within_scope,
 )
+from app_pages._signin import sidebar_account, signed_in_user
+from assessments import scoped
+from assessments.scoped import Store
+from layers.access import User
 from layers.demo_store import build_demo_store
 from layers.maps import hexagon_area_words, month_range_label
 from layers.settings import Settings
-from layers.store import Store
 
 ROOT = Path(__file__).resolve().parent
 _LAYERS = "w_layers"  # widget keys
@@ -42,13 +47,14 @@ _SIDEBAR_PARAMS = ("layers", "categories", "flags", "from", "to", "place", "area
 
 
 def main() -> None:
-    """Open (or on first run build) the store, draw the sidebar, run the chosen page."""
+    """Sign in, open (or on first run build) the store, draw the sidebar, run the page."""
     st.set_page_config(page_title="Safer Options Atlas", page_icon="🗺️", layout="wide")
     config = settings()
+    user = signed_in_user(config, _pages(None))  # nobody signed in: the sign-in, then stop
     store = _open_store(config)
     path, version = str(store.path), store.version()
     months = store_months(path, version)
-    page = st.navigation(_pages())
+    page = st.navigation(_pages(user))
     if not months:
         st.session_state.pop(FILTERS_KEY, None)
         st.info(
@@ -56,30 +62,42 @@ def main() -> None:
             "`python -m layers import ...`, or point ATLAS_STORE at another store."
         )
     else:
-        st.session_state[FILTERS_KEY] = _sidebar(path, version, months)
+        st.session_state[FILTERS_KEY] = _sidebar(path, version, months, user)
+    sidebar_account(config, user)  # below the filters: who is signed in, and Sign out
     page.run()
 
 
-def _pages() -> list[st.Page]:
+def _pages(user: User | None) -> list[st.Page]:
+    """Return the pages this user's role may open (Data, Users, Audit: admins only).
+
+    None (nobody signed in yet) gives every page, to be registered hidden and not run.
+    """
     pages = [
         st.Page(
             "app_pages/map_explorer.py", title="Map explorer", icon=":material/map:", default=True
         )
     ]
-    for file, title, icon in (
-        ("trends.py", "Trends", ":material/monitoring:"),
+    detail = user is None or user.has_detail  # trends and rankings are made from detail
+    chosen = [
+        *([("trends.py", "Trends", ":material/monitoring:")] if detail else []),
         ("profile.py", "Area profile", ":material/description:"),
-        ("planner.py", "Assessment planner", ":material/checklist:"),
+        *([("planner.py", "Assessment planner", ":material/checklist:")] if detail else []),
         ("interventions.py", "Interventions", ":material/construction:"),
-        ("data.py", "Data", ":material/database:"),
-    ):
+    ]
+    if user is None or user.is_admin:
+        chosen += [
+            ("data.py", "Data", ":material/database:"),
+            ("users.py", "Users", ":material/group:"),
+            ("audit.py", "Audit log", ":material/policy:"),
+        ]
+    for file, title, icon in chosen:
         if (ROOT / "app_pages" / file).exists():
             pages.append(st.Page(f"app_pages/{file}", title=title, icon=icon))
     return pages
 
 
 def _open_store(config: Settings) -> Store:
-    store = Store(config.store, lock_timeout_s=config.lock_timeout_s)
+    store = scoped.open_store(config.store)
     if not store.exists():
         with st.spinner("First run: building the demo store (synthetic data)…"):
             build_demo_store(config)
@@ -89,7 +107,7 @@ def _open_store(config: Settings) -> Store:
 # --- the sidebar ---------------------------------------------------------------------------
 
 
-def _sidebar(path: str, version: str, months: list[str]) -> Filters:
+def _sidebar(path: str, version: str, months: list[str], user: User) -> Filters:
     categories = store_categories(path, version)
     wards, localities = boundaries(path, version, "ward"), boundaries(path, version, "locality")
     places = _places(wards, localities)
@@ -111,13 +129,17 @@ def _sidebar(path: str, version: str, months: list[str]) -> Filters:
         )
         first, last = _month_range(months)
         place = st.selectbox("Place", list(places), format_func=places.__getitem__, key=_PLACE)
-        areas = st.selectbox(
-            "Spatial unit", [AUTO, *RESOLUTIONS, WARDS], format_func=_areas_label, key=_AREAS
-        )
+        units = [AUTO, *RESOLUTIONS, WARDS] if user.has_detail else [WARDS]  # hexagons: detail
+        if st.session_state.get(_AREAS) not in units:
+            st.session_state[_AREAS] = units[0]
+        areas = st.selectbox("Spatial unit", units, format_func=_areas_label, key=_AREAS)
         filters = Filters(
             tuple(kinds) or ("incidents",), first, last, areas, tuple(chosen), tuple(flags), place
         )
-        filters = _with_resolution(filters, path, version)
+        filters, why = within_scope(filters, user, wards)
+        if why:
+            st.caption(why)
+        filters = _with_resolution(filters, path, version, user, wards)
         st.caption("The address bar keeps this view: bookmark it to come back to it.")
     if not kinds:
         st.sidebar.warning("No layer chosen: showing police incidents.")
@@ -157,11 +179,15 @@ def _month_range(months: list[str]) -> tuple[str, str]:
     return str(chosen[0]), str(chosen[-1])
 
 
-def _with_resolution(filters: Filters, path: str, version: str) -> Filters:
+def _with_resolution(
+    filters: Filters, path: str, version: str, user: User, wards: gpd.GeoDataFrame
+) -> Filters:
     """Fill in the H3 resolution in force; say why under the control when it is automatic."""
     if filters.areas in RESOLUTIONS:
         return replace(filters, resolution=int(filters.areas))
-    resolution, reason = automatic_resolution(path, version, *filters.key())
+    if not detail_place(user, wards, filters.place):  # ward figures only: no hexagon size
+        return filters
+    resolution, reason = automatic_resolution(path, version, user, *filters.key())
     if filters.areas == AUTO:
         st.caption(reason)
         return replace(filters, resolution=resolution, resolution_reason=reason)

@@ -11,22 +11,27 @@ from pathlib import Path
 
 import pandas as pd
 
+from assessments.scoped import ImportReport
 from layers import schema as S
 from layers._columns import COMPUTED
 from layers._errors import FileRefused, SchemaError
-from layers.ingest import ImportReport
 from layers.readers import (
     EASTING,
     FOUND_EASTING,
     FOUND_NORTHING,
     NORTHING,
+    Limits,
     ReadResult,
     parse_mapping,
     read_layer,
 )
+from layers.settings import Settings
+from layers.text import escape_markdown
 
-MAX_UPLOAD_MB = 200
-"""Largest file the Data page accepts; bigger files go through ``python -m layers import``."""
+MAX_UPLOAD_MB = Settings().max_upload_mb
+"""Largest file the Data page accepts by default (setting ``max_upload_mb``); see
+:func:`upload_limit_mb` for the limit in force. Streamlit's own ``server.maxUploadSize``
+(``.streamlit/config.toml``) must be at least this."""
 
 SUFFIXES: tuple[str, ...] = (".csv.gz", ".csv", ".geojson", ".json", ".gpkg")
 """File endings an upload may have (the saved copy keeps the matching one, lower case)."""
@@ -54,8 +59,8 @@ FORMATS: dict[str, str] = {
 
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-_MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")
 _STEM_LENGTH = 64
+_MB = 1024 * 1024  # as max_upload_mb and Streamlit count a megabyte
 _NAME_LENGTH = 200
 
 
@@ -84,6 +89,11 @@ class LastImport:
 
     report: ImportReport
     upload: Upload
+
+
+def upload_limit_mb(settings: Settings) -> int:
+    """Return the largest upload in MB: ``max_upload_mb``, for ``st.file_uploader``."""
+    return max(1, int(settings.max_upload_mb))
 
 
 def upload_key(data: bytes, name: str, *, kind: str, fmt: str, mapping: Mapping[str, str]) -> str:
@@ -177,8 +187,12 @@ def read_upload(
     fmt: str,
     mapping: Mapping[str, str],
     extent: S.Extent,
+    limits: Limits | None = None,
 ) -> Upload:
     """Save the upload in a fresh temporary folder under a safe name, read it, delete it.
+
+    A file over the size limit is refused before it is written anywhere; the reader
+    then holds it to every limit (rows, decompressed size and ratio of a ``.csv.gz``).
 
     Parameters
     ----------
@@ -194,6 +208,9 @@ def read_upload(
         File column -> layer column.
     extent
         Points outside this box are rejected.
+    limits
+        Largest file, most rows, largest compression ratio (default: from the settings,
+        ``Limits.from_settings()``; the page passes its own settings').
 
     Returns
     -------
@@ -203,11 +220,19 @@ def read_upload(
     Raises
     ------
     FileRefused
-        When the file cannot be used as a whole (the message names ``original``).
+        When the file cannot be used as a whole or is over a limit (the message names
+        ``original``).
     SchemaError
         When the mapping or format does not suit the layer.
     """
     name, saved = shown_name(original), safe_name(original)
+    limits = limits if limits is not None else Limits.from_settings()
+    if len(data) > limits.max_bytes:
+        raise FileRefused(
+            f"{name}: is {len(data) / _MB:,.1f} MB; files over "
+            f"{limits.max_bytes / _MB:,.1f} MB are refused (setting max_upload_mb). Import it "
+            "with `python -m layers import`, or raise ATLAS_MAX_UPLOAD_MB."
+        )
     key = upload_key(data, original, kind=kind, fmt=fmt, mapping=mapping)
     with tempfile.TemporaryDirectory(prefix="atlas-upload-") as folder:
         path = Path(folder) / saved
@@ -219,6 +244,7 @@ def read_upload(
                 fmt=None if fmt == "auto" else fmt,
                 mapping=dict(mapping) or None,
                 extent=extent,
+                limits=limits,
             )
         except FileRefused as refusal:
             raise FileRefused(str(refusal).replace(saved, name)) from None
@@ -265,7 +291,7 @@ def reason_counts(result: ReadResult) -> pd.DataFrame:
 
 def markdown_text(text: str) -> str:
     """Return text from a file or a user as markdown that shows it literally, on one line."""
-    return _MARKDOWN.sub(r"\\\1", _CONTROL.sub(" ", text))
+    return escape_markdown(text)
 
 
 def plural(n: int, singular: str, many: str | None = None) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from layers.text import escape_markdown
+
 EMERGING = "emerging"
 DENSITY = "density"
 ON_REQUEST: dict[str, str] = {
@@ -26,7 +28,8 @@ def chosen_layers() -> tuple[str, ...]:
         state[_KEY] = [name for name in ON_REQUEST if name in given]
         unknown = sorted(set(given) - set(ON_REQUEST))
         if unknown:
-            st.sidebar.warning(f"Address bar: show={unknown} unknown; use {list(ON_REQUEST)}.")
+            words = escape_markdown(", ".join(unknown))
+            st.sidebar.warning(f"Address bar: show={words} unknown; use {list(ON_REQUEST)}.")
     with st.sidebar:
         chosen = st.multiselect(
             "More map layers",

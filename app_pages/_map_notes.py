@@ -9,6 +9,7 @@ import streamlit as st
 
 from app_pages import AUTO, KIND_LABELS
 from app_pages._map_build import MapView
+from layers.text import escape_markdown
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,4 @@ def _kde_choice(kde: dict[str, Any]) -> str:
 
 def _escape(text: str) -> str:
     """Keep a sentence literal in Markdown (asterisks, underscores, dollar signs)."""
-    for char in ("\\", "*", "_", "$", "`"):
-        text = text.replace(char, "\\" + char)
-    return text
+    return escape_markdown(text)

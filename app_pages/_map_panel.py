@@ -94,8 +94,9 @@ def show_area(
             filters.place,
         )
         row = table.loc[table["area_code"] == code]
-        shown = str(row["shown"].iloc[0]) if len(row) else "0"
         exact = exact and bool(row["exact"].all())
+        value = row["count"].iloc[0] if len(row) else 0
+        shown = f"{int(value):,}" if exact and pd.notna(value) else str(row["shown"].iloc[0])
         st.metric(KIND_LABELS[kind], shown)
     if not exact:
         st.caption(str(table.attrs.get("statement", "")))

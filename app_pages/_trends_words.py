@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from app_pages import FLAG_LABELS, KIND_LABELS, Filters
 from layers.maps import month_range_label
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+!|~$])")
+from layers.text import escape_markdown
 
 
 def markdown_text(text: str) -> str:
     """Escape Markdown (and ``$``, which Streamlit reads as maths) in text from the data."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    return escape_markdown(text)
 
 
 def filters_text(filters: Filters) -> str:

@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import streamlit as st
-from assessments.scoped import Store
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from app_pages import settings
 from app_pages._data_upload import (
     FORMATS,
     LAYERS,
-    MAX_UPLOAD_MB,
     UPLOAD_TYPES,
     LastImport,
     Upload,
@@ -24,11 +22,14 @@ from app_pages._data_upload import (
     report_words,
     rows_read,
     upload_key,
+    upload_limit_mb,
 )
 from app_pages._data_views import show_import_log, show_loaded, show_rejected
 from app_pages._session import current_user
 from assessments import scoped
+from assessments.scoped import Store
 from layers import schema as S
+from layers._arguments import Limits
 from layers._errors import AccessDenied, FileRefused, SchemaError, StoreBusy
 from layers.access import User, require_admin
 from layers.boundaries import extent_of
@@ -79,18 +80,18 @@ def _choose_file(store: Store, user: User, config: Settings) -> Upload | None:
     )
     text = _mapping_input(kind)
     uploaded = st.file_uploader(
-        f"File: .csv, .csv.gz, .geojson or .gpkg, up to {MAX_UPLOAD_MB} MB",
+        f"File: .csv, .csv.gz, .geojson or .gpkg, up to {upload_limit_mb(config)} MB",
         type=list(UPLOAD_TYPES),
         key=f"data_file_{st.session_state.get(_ROUND, 0)}",
-        max_upload_size=MAX_UPLOAD_MB,
+        max_upload_size=upload_limit_mb(config),
     )
     if not isinstance(uploaded, UploadedFile):
         st.session_state.pop(_PREVIEW, None)
         return None
-    if uploaded.size > MAX_UPLOAD_MB * 1024 * 1024:
+    if uploaded.size > upload_limit_mb(config) * 1024 * 1024:
         st.error(
             f"This file is {uploaded.size / 2**20:,.0f} MB; the page takes files up to "
-            f"{MAX_UPLOAD_MB} MB. Import bigger files with `python -m layers import`."
+            f"{upload_limit_mb(config)} MB. Import bigger files with `python -m layers import`."
         )
         return None
     try:
@@ -142,7 +143,13 @@ def _read(
     try:
         with st.spinner("Reading and checking the file…"):
             upload = read_upload(
-                data, uploaded.name, kind=kind, fmt=fmt, mapping=mapping, extent=extent
+                data,
+                uploaded.name,
+                kind=kind,
+                fmt=fmt,
+                mapping=mapping,
+                extent=extent,
+                limits=Limits.from_settings(config),
             )
     except (FileRefused, SchemaError) as refusal:
         st.error("**The file was not read.** " + markdown_text(str(refusal)))

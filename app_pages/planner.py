@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -79,11 +78,6 @@ _UNIT = "w_plan_unit"  # widget keys
 _ON_MAP = "w_plan_on_map"
 _FORM = "planner_weights"
 _MAP_HEIGHT = 560
-_RANK_COLOURS = ("#7f0000", "#b30000", "#d7301f", "#ef6548", "#fc8d59")  # ranks 1-2, 3-4...
-_BADGE = (
-    "width:22px;height:22px;border-radius:11px;color:#fff;font:700 12px/22px sans-serif;"
-    "text-align:center;border:1px solid #fff;"
-)
 
 
 def weight_key(name: str) -> str:
@@ -282,30 +276,7 @@ def _map(shapes: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, static_dir: Path) ->
     )
     m.fit_bounds([[south, west], [north, east]], padding=(24, 24))
     maps.boundary_layer(wards, name="Ward boundaries").add_to(m)
-    layer = folium.FeatureGroup(name="Places ranked")
-    for row in shapes.itertuples():
-        colour = _RANK_COLOURS[min((int(row.rank) - 1) // 2, len(_RANK_COLOURS) - 1)]
-        tip = (
-            f"<b>#{row.rank} {html.escape(str(row.area_name))}</b> · score {row.score:.0f}"
-            f"<br>{html.escape(str(row.why))}"
-        )
-        style = {"color": colour, "weight": 3, "fillColor": colour, "fillOpacity": 0.35}
-        folium.GeoJson(
-            gpd.GeoSeries([row.geometry], crs=shapes.crs).__geo_interface__,
-            style_function=lambda _, s=style: s,
-            tooltip=folium.Tooltip(tip, sticky=True, style="max-width: 320px; white-space: normal"),
-        ).add_to(layer)
-        centre = row.geometry.representative_point()
-        folium.Marker(
-            [centre.y, centre.x],
-            icon=folium.DivIcon(
-                html=f'<div style="{_BADGE}background:{colour}">{row.rank}</div>',
-                icon_size=(22, 22),
-                icon_anchor=(11, 11),
-            ),
-            tooltip=folium.Tooltip(tip, sticky=True),
-        ).add_to(layer)
-    layer.add_to(m)
+    maps.ranked_layer(shapes, name="Places ranked").add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     return m
 

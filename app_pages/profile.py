@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages import current_filters, settings
 from app_pages._profile_view import area_choices, show_profile
 from app_pages._session import current_user
+from app_pages._trends_words import markdown_text
 from assessments import scoped
 from assessments.disclosure import get_policy
 from assessments.printable import PrintableProfile, printable_profile
@@ -74,7 +75,7 @@ def _choose_area(wards: dict[str, str], localities: list[str]) -> str:
         st.session_state[_URL_SEEN] = wanted
         _seed(wanted, wards, localities)
     if st.session_state.get(_KIND) == "other":
-        st.caption(f"Area from the address bar: {wanted}")
+        st.caption(f"Area from the address bar: {markdown_text(wanted)}")
         st.button("Choose another area", on_click=_forget_url, key="profile_other")
         area = wanted
     else:
@@ -103,7 +104,7 @@ def _seed(wanted: str, wards: dict[str, str], localities: list[str]) -> None:
     elif kind == "hotspot":
         state[_KIND] = "other"
     elif wanted:
-        st.warning(f"The address bar names an area that is not loaded ({wanted!r}).")
+        st.warning(f"The address bar names an area that is not loaded ({markdown_text(wanted)}).")
 
 
 def _widgets(wards: dict[str, str], localities: list[str]) -> str:
@@ -143,7 +144,7 @@ def _profile(
         st.warning(str(error))
         return None
     except SchemaError as error:
-        st.error(f"This area cannot be profiled: {error}")
+        st.error(f"This area cannot be profiled: {markdown_text(str(error))}")
         return None
 
 

@@ -45,8 +45,10 @@ def new_row(fields: Mapping[str, Any], *, store: Store, settings: Settings) -> p
     return _checked_row(dict(fields), f"int-{uuid.uuid4().hex[:12]}", store, settings)
 
 
-def add_row(row: pd.DataFrame, *, store: Store, settings: Settings) -> None:
-    """Store a checked row as a one-row import (logged like any import)."""
+def add_row(
+    row: pd.DataFrame, *, store: Store, settings: Settings, actor: str | None = None
+) -> None:
+    """Store a checked row as a one-row import (logged and audited like any import)."""
     digest = hashlib.sha256(row.to_json(date_format="iso").encode()).hexdigest()
     result = ReadResult(
         kind=S.Kind.INTERVENTIONS,
@@ -55,7 +57,7 @@ def add_row(row: pd.DataFrame, *, store: Store, settings: Settings) -> None:
         sources=(SourceFile(name=SOURCE_NAME, sha256=digest, rows_read=1),),
     )
     areas = ingest.study_areas(store, settings)
-    ingest.import_result(result, store=store, settings=settings, areas=areas)
+    ingest.import_result(result, store=store, settings=settings, areas=areas, actor=actor)
 
 
 def edited_row(

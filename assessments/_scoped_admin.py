@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +14,7 @@ from assessments._scoped_access import UNIT_WORDS, clipped_within, screen_policy
 from assessments.disclosure import DisclosurePolicy
 from assessments.exports import disclosed_counts_table, disclosed_csv
 from layers import aggregate, ingest, queries
+from layers import audit as log
 from layers import schema as S
 from layers._errors import AccessDenied, SchemaError
 from layers.access import User, require_admin
@@ -24,12 +24,8 @@ from layers.store import Store
 
 
 def audit(store: Store, user: User, action: str, detail: Mapping[str, Any]) -> None:
-    """Append to the audit log (``layers.audit.record``); nothing while it is not installed."""
-    try:
-        module = importlib.import_module("layers.audit")
-    except ModuleNotFoundError:
-        return
-    module.record(store.path, user=user.name, action=action, outcome="ok", detail=dict(detail))
+    """Append to the audit log (``layers.audit.record``)."""
+    log.record(store.path, user=user.name, action=action, outcome="ok", detail=dict(detail))
 
 
 def import_log(store: Store, user: User, *, limit: int = 50) -> pd.DataFrame:
@@ -70,9 +66,9 @@ def import_result(
     """
     require_admin(user, "import data")
     areas = areas if areas is not None else ingest.study_areas(store, settings)
-    report = ingest.import_result(result, store=store, settings=settings, areas=areas)
-    audit(store, user, "import", _import_detail(report))
-    return report
+    return ingest.import_result(
+        result, store=store, settings=settings, areas=areas, actor=user.name
+    )
 
 
 def import_files(
@@ -95,8 +91,8 @@ def import_files(
         fmt=fmt,
         mapping=mapping,
         level=level,
+        actor=user.name,
     )
-    audit(store, user, "import", _import_detail(report))
     return report
 
 
@@ -115,9 +111,8 @@ def add_intervention(store: Store, user: User, *, settings: Settings, **fields: 
     """
     _require_register(user)
     event_id = interventions.add_intervention(
-        _checked_store(store, settings), settings=settings, **fields
+        _checked_store(store, settings), settings=settings, actor=user.name, **fields
     )
-    audit(store, user, "import", {"kind": "interventions", "added": event_id})
     return event_id
 
 
@@ -260,3 +255,22 @@ def export_counts(
     }
     record_export(store, user, what=what, filters=filters, file_format="csv")
     return data
+
+
+def audit_log(
+    store: Store,
+    user: User,
+    *,
+    limit: int | None = None,
+    who: str | None = None,
+    action: str | None = None,
+) -> pd.DataFrame:
+    """Return the audit log, newest first (admins only; ``layers.audit.audit_log``)."""
+    require_admin(user, "read the audit log")
+    return log.audit_log(store.path, limit=limit, user=who, action=action)
+
+
+def audit_problems(store: Store, user: User) -> list[str]:
+    """Return what the audit log's hash chain check found (admins only; empty: whole)."""
+    require_admin(user, "check the audit log")
+    return log.verify(store.path)

@@ -79,6 +79,7 @@ def add_intervention(
     end_date: date | str | None = None,
     lead_agency: str | None = None,
     notes: str | None = None,
+    actor: str | None = None,
 ) -> str:
     """Add an intervention to the register, as a one-row import (logged like any import).
 
@@ -95,6 +96,8 @@ def add_intervention(
         When it started (and ended; None while it runs): dates or ``YYYY-MM-DD`` text.
     lead_agency, notes
         Optional text.
+    actor
+        Who adds it, for the audit log (None: ``cli:<OS user>``).
 
     Returns
     -------
@@ -116,7 +119,7 @@ def add_intervention(
         S.NOTES: notes,
     }
     row = new_row(fields, store=store, settings=settings)
-    add_row(row, store=store, settings=settings)
+    add_row(row, store=store, settings=settings, actor=actor)
     return str(row[S.EVENT_ID].iloc[0])
 
 

@@ -25,6 +25,8 @@ from assessments import _scoped_analysis as analysis
 from assessments._scoped_access import SCREEN_POLICY, clipped_within, screen_policy
 from assessments._scoped_admin import (
     add_intervention,
+    audit_log,
+    audit_problems,
     edit_intervention,
     export_counts,
     export_csv,
@@ -48,11 +50,17 @@ from assessments.profile import AreaProfile
 from layers import aggregate, queries
 from layers import schema as S
 from layers.access import User
+from layers.ingest import ImportReport, StudyAreas
 from layers.store import Store
 
 __all__ = [
     "SCOPED_COLUMNS",
+    "ImportReport",
+    "Store",
+    "StudyAreas",
     "add_intervention",
+    "audit_log",
+    "audit_problems",
     "boundaries",
     "candidate_places",
     "categories",

@@ -24,7 +24,9 @@ def _project(csv: Path, tmp: Path) -> None:
     from layers.ingest import import_boundaries, import_files
     from layers.settings import load_settings
 
-    settings = load_settings(store=tmp / "project.duckdb", rejected_dir=tmp / "rejected")
+    settings = load_settings(
+        store=tmp / "project.duckdb", rejected_dir=tmp / "rejected", max_upload_mb=400
+    )
     import_boundaries([WARDS], settings=settings, mapping={"ward_id": "code", "ward_name": "name"})
 
     def work() -> str:

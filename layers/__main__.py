@@ -1,4 +1,4 @@
-"""Command line: ``python -m layers import|counts|demo|status``.
+"""Command line: ``python -m layers import|counts|demo|status|users|audit``.
 
 Exit status: 0 when the command did its work (an import with rejected rows included),
 2 when a file or an argument was refused as a whole (the reason on stderr).
@@ -13,11 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from layers import aggregate
+from layers import aggregate, audit
 from layers import schema as S
+from layers._cli_users import add_users_commands
 from layers._errors import AtlasError
 from layers.context import import_context
 from layers.demo_store import build_demo_store
+from layers.export import neutralise_formulas
 from layers.ingest import (
     ImportReport,
     import_files,
@@ -80,7 +82,19 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     status.set_defaults(run=_run_status)
 
-    for sub in (imp, cnt, demo, status):
+    users = add_users_commands(commands)
+
+    log = commands.add_parser("audit", help="print the audit log, newest first; check its chain")
+    log.add_argument("--limit", type=int, default=50, help="most records shown (default 50)")
+    log.add_argument("--user", default=None)
+    log.add_argument("--action", default=None, choices=audit.ACTIONS)
+    log.add_argument(
+        "--verify", action="store_true", help="check the hash chain (exit 1 if broken)"
+    )
+    log.add_argument("--json", action="store_true")
+    log.set_defaults(run=_run_audit)
+
+    for sub in (imp, cnt, demo, status, *users, log):
         sub.add_argument(
             "--store", type=Path, default=None, help="store file (default: ATLAS_STORE)"
         )
@@ -131,7 +145,7 @@ def _run_counts(args: argparse.Namespace, settings: Settings) -> int:
         records = table.astype(object).where(table.notna(), None).to_dict("records")
         print(json.dumps(records))
     else:
-        table.to_csv(sys.stdout, index=False)
+        neutralise_formulas(table).to_csv(sys.stdout, index=False)
     return EXIT_OK
 
 
@@ -162,6 +176,24 @@ def _run_status(args: argparse.Namespace, settings: Settings) -> int:
             f"{imp['imported']:,} imported, {imp['duplicates']:,} duplicates, "
             f"{imp['rejected']:,} rejected"
         )
+    return EXIT_OK
+
+
+def _run_audit(args: argparse.Namespace, settings: Settings) -> int:
+    if args.verify:
+        problems = audit.verify(settings.store)
+        for problem in problems:
+            print(f"broken: {problem}")
+        if not problems:
+            print("The audit log's hash chain is whole.")
+        return 1 if problems else EXIT_OK
+    log = audit.audit_log(settings.store, limit=args.limit, user=args.user, action=args.action)
+    if args.json:
+        print(json.dumps(log.astype({"time": "str"}).to_dict("records")))
+    elif log.empty:
+        print("The audit log is empty.")
+    else:
+        print(log.to_string(index=False, max_colwidth=80))
     return EXIT_OK
 
 

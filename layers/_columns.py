@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from layers import schema as sc
-from layers._errors import FileRefused
+from layers._errors import FileRefused, SchemaError
 from layers.schema import Kind
 
 EASTING, NORTHING = "easting", "northing"
@@ -37,6 +37,45 @@ def mapping_problems(kind: Kind, mapping: Any) -> list[str]:
     targets = pd.Series([_canonical(v) for v in mapping.values()], dtype="str")
     problems += [f"mapping sends two columns to {t!r}" for t in targets[targets.duplicated()]]
     return problems
+
+
+def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
+    """Turn ``["Crime ref=event_id", "X=easting"]`` into ``{"Crime ref": "event_id", ...}``.
+
+    Parameters
+    ----------
+    pairs
+        ``SRC=DST`` strings: a file column, then a schema column (split at the last ``=``).
+
+    Returns
+    -------
+    dict of str to str
+        File column -> target column.
+
+    Raises
+    ------
+    SchemaError
+        Listing every malformed or contradictory pair.
+    """
+    if isinstance(pairs, str):
+        pairs = [pairs]
+    mapping: dict[str, str] = {}
+    problems = []
+    for pair in pairs:
+        src, sep, dst = str(pair).rpartition("=")
+        src, dst = src.strip(), dst.strip()
+        if not sep or not src or not dst:
+            problems.append(f"{pair!r} is not SRC=DST")
+        elif mapping.get(src, dst) != dst:
+            problems.append(f"{src!r} is mapped twice ({mapping[src]!r} and {dst!r})")
+        else:
+            mapping[src] = dst
+    if problems:
+        raise SchemaError(
+            "mapping: " + "; ".join(problems) + ". Write each as --map 'File column=target', "
+            "e.g. --map 'Crime ref=event_id'."
+        )
+    return mapping
 
 
 def resolve(

@@ -36,6 +36,8 @@ CSS = (
 .leaflet-control-layers input { margin: 0 5px 0 0; vertical-align: -1px; }
 .atlas-tip { font: 12.5px/1.4 system-ui, sans-serif; white-space: normal; width: max-content;
   max-width: 320px; }
+.atlas-rank div { width: 22px; height: 22px; border-radius: 11px; color: #fff;
+  font: 700 12px/22px system-ui, sans-serif; text-align: center; border: 1px solid #fff; }
 .atlas-label div { position: absolute; width: 88px; left: -44px; transform: translateY(-50%);
   text-align: center; font: 600 10.5px/1.15 system-ui, sans-serif; color: #102a43;
   text-shadow: 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff; pointer-events: none; }

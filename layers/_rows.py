@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from layers import _reasons as reasons
@@ -38,6 +40,7 @@ def build_rows(
     *,
     extent: Extent | None,
     today: date,
+    broken: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, Problems]:
     """Return the layer's columns parsed from a mapped file, and the problems of its rows.
 
@@ -55,6 +58,8 @@ def build_rows(
         Accept points inside this box only.
     today
         Dates after this day are future.
+    broken
+        Features whose geometry was given but could not be read (GeoJSON / GeoPackage).
 
     Returns
     -------
@@ -65,7 +70,7 @@ def build_rows(
     """
     get = _getter(frame, columns)
     built, problems = _base_columns(kind, columns, get, today)
-    located, more = _location_columns(kind, geometry, get, extent)
+    located, more = _location_columns(kind, (geometry, broken), get, extent)
     built, problems = built | located, problems + more
     typed, more = _typed_columns(kind, get, set(built))
     built, problems = built | typed, problems + more
@@ -81,7 +86,11 @@ def date_problems(
     *,
     month_only: bool = False,
 ) -> Problems:
-    """Return missing, unparseable (or, with ``month_only``, not a month) and future dates."""
+    """Return missing, unparseable (or, with ``month_only``, not a month) and future dates.
+
+    Years before 1900 or after 2199 do not parse (``_values``); with ``today`` a later
+    date is future.
+    """
     blank = text.isna().to_numpy()
     bad = ~blank & dates[0].isna().to_numpy()
     if month_only:
@@ -90,6 +99,44 @@ def date_problems(
     if today is not None:
         problems.append(((dates[0] > pd.Timestamp(today)).to_numpy(), reasons.FUTURE_DATE))
     return problems
+
+
+def long_fields(frame: pd.DataFrame) -> Problems:
+    """Return the rows holding a field over ``FIELD_LIMIT`` characters, per column.
+
+    A column's byte lengths come from Arrow's offsets at no cost; characters are counted
+    only in a column with a field of more bytes than the limit.
+    """
+    problems: Problems = []
+    for column in frame.columns:
+        values = frame[column]
+        if not pd.api.types.is_string_dtype(values) or values.empty:
+            continue
+        text = pa.array(values, type=pa.large_string(), from_pandas=True)
+        if (pc.max(pc.binary_length(text)).as_py() or 0) <= reasons.FIELD_LIMIT:
+            continue
+        mask = pc.fill_null(pc.greater(pc.utf8_length(text), reasons.FIELD_LIMIT), False)
+        name = reasons.clipped(str(column))[:40]
+        problems.append((mask.to_numpy(zero_copy_only=False), f"{reasons.FIELD_TOO_LONG}: {name}"))
+    return problems
+
+
+def geometry_problems(geometry: Any, point: Point) -> Problems:
+    """Return the rows whose geometry is invalid (self-intersecting ...), by GEOS's reason.
+
+    Rows already bad (unreadable or non-finite coordinates) are left out: they say so.
+    """
+    geoms = np.array(geometry, dtype=object)
+    geoms[~(point.given & ~point.bad)] = None
+    with np.errstate(all="ignore"):
+        invalid = ~shapely.is_missing(geoms) & ~shapely.is_valid(geoms)
+        geoms[~invalid] = None
+        why = shapely.is_valid_reason(geoms)
+    kinds = pd.Series(why, dtype="str").str.replace(r"\[.*$", "", regex=True).str.strip()
+    return [
+        ((kinds == kind).to_numpy() & invalid, f"{reasons.INVALID_GEOMETRY}: {kind.lower()}")
+        for kind in kinds[invalid].unique()
+    ]
 
 
 def location_problems(point: Point, extent: Extent | None, *, area: pd.Series | None) -> Problems:
@@ -160,19 +207,24 @@ def _base_columns(
 
 
 def _location_columns(
-    kind: Kind, geometry: Any, get: Getter, extent: Extent | None
+    kind: Kind, features: tuple[Any, np.ndarray | None], get: Getter, extent: Extent | None
 ) -> tuple[dict[str, Any], Problems]:
     point = parse_point(get(sc.LON), get(sc.LAT), get(EASTING), get(NORTHING))
-    wkt = None
+    geometry, broken = features
+    wkt, shapes = None, []
     if geometry is not None:
-        shape, wkt = geometry_point(geometry, None)
+        shape, wkt = geometry_point(geometry, broken)
+        shapes = geometry_problems(geometry, shape)
         point = clean_point(merge_points(shape, point))
     if kind is Kind.MISSING:
-        return _missing_location(point, get, extent)
-    if kind is Kind.INTERVENTIONS:
-        return _intervention_location(point, wkt, get, extent)
-    area = get(sc.AREA_CODE) if kind in (Kind.KNIFE, Kind.SURVEYS) else None
-    return {sc.LON: point.lon, sc.LAT: point.lat}, location_problems(point, extent, area=area)
+        located, problems = _missing_location(point, get, extent)
+    elif kind is Kind.INTERVENTIONS:
+        located, problems = _intervention_location(point, wkt, get, extent)
+    else:
+        area = get(sc.AREA_CODE) if kind in (Kind.KNIFE, Kind.SURVEYS) else None
+        located = {sc.LON: point.lon, sc.LAT: point.lat}
+        problems = location_problems(point, extent, area=area)
+    return located, problems + shapes
 
 
 def _missing_location(
@@ -196,16 +248,20 @@ def _missing_location(
 def _intervention_location(
     point: Point, wkt: pd.Series | None, get: Getter, extent: Extent | None
 ) -> tuple[dict[str, Any], Problems]:
+    shapes: Problems = []
     if wkt is None:
         text = get(sc.GEOMETRY_WKT)
         raw = text.to_numpy(dtype=object, na_value=None)
-        shape, wkt = geometry_point(shapely.from_wkt(raw, on_invalid="ignore"), text)
+        with np.errstate(all="ignore"):
+            parsed = shapely.from_wkt(raw, on_invalid="ignore")
+        shape, wkt = geometry_point(parsed, text.notna().to_numpy())
+        shapes = geometry_problems(parsed, shape)
         point = clean_point(merge_points(shape, point))
     as_point = shapely.to_wkt(shapely.points(point.lon, point.lat), rounding_precision=7)
     usable = point.given & ~point.bad
     wkt = wkt.where(wkt.notna(), pd.Series(as_point, index=wkt.index).where(usable))
     columns = {sc.GEOMETRY_WKT: wkt.astype("str"), sc.LON: point.lon, sc.LAT: point.lat}
-    return columns, location_problems(point, extent, area=None)
+    return columns, location_problems(point, extent, area=None) + shapes
 
 
 def _typed_columns(kind: Kind, get: Getter, done: set[str]) -> tuple[dict[str, Any], Problems]:

@@ -165,20 +165,36 @@ def _bng_transformer() -> Any:
     return Transformer.from_crs(sc.CRS_MEASURE, sc.CRS_STORE, always_xy=True)
 
 
-def geometry_point(geometry: Any, text: pd.Series | None) -> tuple[Point, pd.Series]:
-    """Return a point on each geometry and its WKT; ``text``: the WKT it was parsed from."""
+def geometry_point(geometry: Any, stated: np.ndarray | None) -> tuple[Point, pd.Series]:
+    """Return a point on each geometry and its WKT.
+
+    ``stated`` marks the rows whose source gave a geometry (WKT text, a feature's own
+    geometry): one that did not parse is bad, as is one with a coordinate that is not a
+    finite number or not on the globe.
+    """
     geoms = np.asarray(geometry, dtype=object)
     given = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    rep = shapely.point_on_surface(_only(geoms, given))
-    lon, lat = shapely.get_x(rep), shapely.get_y(rep)
-    bad = given & ~(np.isfinite(lon) & np.isfinite(lat))
+    with np.errstate(all="ignore"):  # GEOS flags what it cannot do; bad rows say so below
+        finite = given & _finite(geoms)
+        rep = shapely.point_on_surface(_only(geoms, finite))
+        rep = _only(rep, ~shapely.is_empty(rep))  # a collection of empty parts has no point
+        lon, lat = shapely.get_x(rep), shapely.get_y(rep)
+    bad = given & ~(finite & np.isfinite(lon) & np.isfinite(lat))
     bad |= given & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
-    if text is not None:  # WKT text that did not parse
-        bad |= text.notna().to_numpy() & ~given
-        given |= text.notna().to_numpy()
+    if stated is not None:  # a geometry given that did not parse
+        bad |= stated & ~given
+        given |= stated
     zero = given & ~bad & (lon == 0) & (lat == 0)
     wkt = shapely.to_wkt(_only(geoms, given & ~bad), rounding_precision=7)
     return Point(lon, lat, given, bad, zero), pd.Series(wkt, dtype="str")
+
+
+def _finite(geoms: np.ndarray) -> np.ndarray:
+    """Return, per geometry, whether every coordinate is a finite number (None: True)."""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    finite = np.ones(len(geoms), dtype=bool)
+    finite[index[~np.isfinite(coords).all(axis=1)]] = False
+    return finite
 
 
 def _only(values: np.ndarray, keep: np.ndarray) -> np.ndarray:

@@ -11,7 +11,9 @@ import pandas as pd
 import shapely
 from numpy.typing import ArrayLike
 
+from layers._arguments import Limits, checked_size, limits_or_default
 from layers._errors import FileRefused, SchemaError
+from layers._vector import read_features
 from layers.grid import unique_points
 from layers.schema import (
     CODE,
@@ -44,12 +46,15 @@ def read_boundaries(
     mapping: Mapping[str, str] | None = None,
     level: Level | str = Level.WARD,
     parent_file: str | Path | None = None,
+    limits: Limits | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a boundary file (GeoJSON, Shapefile .shp or .zip, GeoPackage) into areas.
 
-    Invalid polygons are repaired with ``shapely.make_valid`` (polygonal part kept) and
-    features sharing a code are dissolved into one; both are reported in
-    ``attrs["notes"]`` (a list of str), as is a CRS guessed for a file without one.
+    Unclosed rings are closed and invalid polygons (self-intersecting ...) repaired with
+    ``shapely.make_valid`` (polygonal part kept); features sharing a code are dissolved
+    into one; all are reported in ``attrs["notes"]`` (a list of str), as is a CRS
+    guessed for a file without one. A zip is checked member by member before it is read
+    (see :func:`layers._vector.check_zip`).
 
     Parameters
     ----------
@@ -64,6 +69,9 @@ def read_boundaries(
         For wards, the ward -> locality CSV (see :func:`layers.localities.read_localities`);
         for other levels, a CSV lookup whose fields, renamed by ``mapping``, give code and
         parent_code.
+    limits
+        Largest file (and zip content), most features, largest compression ratio
+        (default: ``Limits.from_settings()``).
 
     Returns
     -------
@@ -74,20 +82,22 @@ def read_boundaries(
     Raises
     ------
     FileRefused
-        When the file cannot be read, lacks code / name, has no polygons or blank codes.
+        When the file cannot be read, is over a limit, lacks code / name, has no
+        polygons, unreadable geometries or blank codes.
     """
     level_ = _check_read_arguments(mapping, level)
+    limits_ = limits_or_default(limits)
     path = Path(path)
-    raw = _read_layer(path)
+    raw, broken, notes = _read_layer(path, limits_)
     frame = _apply_mapping(raw, mapping or {})
     frame, repaired = _polygonal_parts(frame)
     problems = _field_problems(raw, frame, mapping or {}, parent_file)
-    _refuse(path, problems + _geometry_problems(frame) + _code_problems(frame))
-    notes = _repair_notes(frame, repaired)
+    _refuse(path, problems + _geometry_problems(frame, broken) + _code_problems(frame))
+    notes += _repair_notes(frame, repaired)
     areas = _dissolve_codes(_to_store_crs(frame, path, notes), notes)
     areas = _tidy(areas, level_, notes)
     if parent_file is not None:
-        areas = _attach_parents(areas, Path(parent_file), level_, mapping or {})
+        areas = _attach_parents(areas, Path(parent_file), level_, mapping or {}, limits_)
     areas.attrs[_NOTES] = notes + [n for n in areas.attrs.get(_NOTES, []) if n not in notes]
     return areas
 
@@ -228,14 +238,14 @@ def _check_read_arguments(mapping: Mapping[str, str] | None, level: Level | str)
     return Level(level)
 
 
-def _read_layer(path: Path) -> gpd.GeoDataFrame:
+def _read_layer(path: Path, limits: Limits) -> tuple[gpd.GeoDataFrame, np.ndarray, list[str]]:
     if path.suffix.lower() not in _SUFFIXES:
         raise _refusal(path, [f"unsupported file type {path.suffix!r}; use {list(_SUFFIXES)}"])
-    try:
-        return gpd.read_file(path, engine="pyogrio")
-    except Exception as error:  # pyogrio raises several classes for unreadable files
-        reason = f"cannot be read as a boundary file ({type(error).__name__}: {error})"
-        raise _refusal(path, [reason]) from error
+    features = read_features(path, limits)
+    notes = list(features.notes)
+    if features.closed.any():
+        notes.append(f"closed the unclosed rings of {int(features.closed.sum())} area(s)")
+    return features.frame, features.broken, notes
 
 
 def _apply_mapping(raw: gpd.GeoDataFrame, mapping: Mapping[str, str]) -> gpd.GeoDataFrame:
@@ -246,9 +256,10 @@ def _apply_mapping(raw: gpd.GeoDataFrame, mapping: Mapping[str, str]) -> gpd.Geo
 
 def _polygonal_parts(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     geometry = frame.geometry.to_numpy()
-    invalid = ~shapely.is_valid(geometry) & ~shapely.is_missing(geometry)
-    fixed = geometry.copy()
-    fixed[invalid] = shapely.make_valid(geometry[invalid])
+    with np.errstate(all="ignore"):  # GEOS flags the geometries it repairs
+        invalid = ~shapely.is_valid(geometry) & ~shapely.is_missing(geometry)
+        fixed = geometry.copy()
+        fixed[invalid] = shapely.make_valid(geometry[invalid])
     kept = [_polygonal(g) for g in fixed]
     return frame.set_geometry(gpd.GeoSeries(kept, index=frame.index, crs=frame.crs)), invalid
 
@@ -288,14 +299,16 @@ def _suggest_mapping(fields: list[str]) -> str:
     return f"--map {code}=code {name}=name"
 
 
-def _geometry_problems(frame: gpd.GeoDataFrame) -> list[str]:
-    empty = frame.geometry.isna().to_numpy()
-    if len(frame) and empty.all():
+def _geometry_problems(frame: gpd.GeoDataFrame, broken: np.ndarray) -> list[str]:
+    empty = frame.geometry.isna().to_numpy() & ~broken
+    if not len(frame) or empty.all():
         return ["has no polygons (only points, lines or empty geometries); give area polygons"]
-    if not len(frame):
-        return ["has no features; give a file of area polygons"]
-    where = _codes_or_rows(frame, empty)
-    return [f"{int(empty.sum())} feature(s) have no polygon: {where}"] if empty.any() else []
+    cases = [(broken, "an unreadable geometry (coordinates not numbers)"), (empty, "no polygon")]
+    return [
+        f"{m.sum()} feature(s) have {what}: {_codes_or_rows(frame, m)}"
+        for m, what in cases
+        if m.any()
+    ]
 
 
 def _code_problems(frame: gpd.GeoDataFrame) -> list[str]:
@@ -320,8 +333,16 @@ def _repair_notes(frame: gpd.GeoDataFrame, repaired: np.ndarray) -> list[str]:
 
 
 def _to_store_crs(frame: gpd.GeoDataFrame, path: Path, notes: list[str]) -> gpd.GeoDataFrame:
+    out = _guess_crs(frame, path, notes).to_crs(CRS_STORE)
+    coords = shapely.get_coordinates(out.geometry.to_numpy())
+    if not np.isfinite(coords).all() or (np.abs(coords) > [180, 90]).any():
+        raise _refusal(path, ["has coordinates outside the range of its CRS; check its CRS"])
+    return out
+
+
+def _guess_crs(frame: gpd.GeoDataFrame, path: Path, notes: list[str]) -> gpd.GeoDataFrame:
     if frame.crs is not None:
-        return frame.to_crs(CRS_STORE)
+        return frame
     min_x, min_y, max_x, max_y = frame.total_bounds
     if min_x >= -180 and max_x <= 180 and min_y >= -90 and max_y <= 90:
         guess = CRS_STORE
@@ -330,7 +351,7 @@ def _to_store_crs(frame: gpd.GeoDataFrame, path: Path, notes: list[str]) -> gpd.
     else:
         raise _refusal(path, ["has no CRS, and its coordinates are neither lon/lat nor BNG"])
     notes.append(f"{path.name} has no CRS; its coordinates look like {guess}, read as such")
-    return frame.set_crs(guess).to_crs(CRS_STORE)
+    return frame.set_crs(guess)
 
 
 def _dissolve_codes(frame: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame:
@@ -357,13 +378,17 @@ def _tidy(frame: gpd.GeoDataFrame, level: Level, notes: list[str]) -> gpd.GeoDat
 
 
 def _attach_parents(
-    areas: gpd.GeoDataFrame, parent_file: Path, level: Level, mapping: Mapping[str, str]
+    areas: gpd.GeoDataFrame,
+    parent_file: Path,
+    level: Level,
+    mapping: Mapping[str, str],
+    limits: Limits,
 ) -> gpd.GeoDataFrame:
     if level == Level.WARD:
         from layers import localities  # localities imports this module
 
         return localities.with_localities(areas, localities.read_localities(parent_file))
-    lookup = _read_csv(parent_file).rename(columns=dict(mapping))
+    lookup = _read_csv(parent_file, limits).rename(columns=dict(mapping))
     missing = [c for c in (CODE, PARENT_CODE) if c not in lookup.columns]
     _refuse(parent_file, [f"lookup lacks {missing} after mapping {dict(mapping)}"] * bool(missing))
     parents = lookup.drop_duplicates(CODE).set_index(CODE)[PARENT_CODE].to_dict()
@@ -375,7 +400,8 @@ def _attach_parents(
     return out
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, limits: Limits | None = None) -> pd.DataFrame:
+    checked_size(path, limits_or_default(limits))
     try:
         return pd.read_csv(path, dtype="str", keep_default_na=False, comment="#")
     except (OSError, ValueError) as error:

@@ -7,6 +7,7 @@ residents and per 1,000 children, and the deprivation context of an area, come f
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -18,7 +19,10 @@ import pandas as pd
 
 from layers import boundaries as B
 from layers import schema as S
+from layers._arguments import Limits, check_rows, file_bytes, limits_or_default
 from layers._errors import FileRefused
+from layers._files import check_text
+from layers._import_audit import audited
 from layers.ingest import ImportReport, file_hash, log_record, open_store, study_areas
 from layers.settings import Settings
 from layers.store import Store
@@ -37,9 +41,13 @@ FIELDS = ("lsoa_code", "ward_code", "population", "children", "imd_decile")
 """Fields a context file can map its columns onto (``--map "Your column=field"``)."""
 
 _NUMBER = re.compile(r"^\s*-?[\d,]*\.?\d+\s*$")
+_RANGES = {"population": (0, np.inf), "children": (0, np.inf), "imd_decile": (1, 10)}
+_FIELD_COUNT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
-def read_context(path: str | Path, *, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+def read_context(
+    path: str | Path, *, mapping: Mapping[str, str] | None = None, limits: Limits | None = None
+) -> pd.DataFrame:
     """Read a population / deprivation table by LSOA.
 
     Parameters
@@ -49,6 +57,8 @@ def read_context(path: str | Path, *, mapping: Mapping[str, str] | None = None) 
     mapping
         The file's column names -> fields (``lsoa_code``, ``ward_code``, ``population``,
         ``children``, ``imd_decile``). Columns already named like a field need none.
+    limits
+        Largest file and most rows (default: ``Limits.from_settings()``).
 
     Returns
     -------
@@ -59,11 +69,12 @@ def read_context(path: str | Path, *, mapping: Mapping[str, str] | None = None) 
     Raises
     ------
     FileRefused
-        When the file cannot be read, has no LSOA codes, or has none of population and
-        IMD decile, or a value is not a number.
+        When the file cannot be read (not UTF-8, a row with too many fields ...), is over
+        a limit, has no LSOA codes, or has none of population and IMD decile, or a value
+        is not a number or out of range (counts below 0, deciles outside 1-10).
     """
     path = Path(path)
-    raw = _read_csv(path)
+    raw = _read_csv(path, limits_or_default(limits))
     renamed = raw.rename(columns=dict(mapping or {}))
     _check_fields(path, raw, renamed, mapping)
     out = pd.DataFrame({"lsoa_code": renamed["lsoa_code"].astype("str").str.strip()})
@@ -127,11 +138,24 @@ def lsoa_rows(lsoas: pd.DataFrame) -> pd.DataFrame:
     return out.astype(CONTEXT_COLUMNS)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, limits: Limits) -> pd.DataFrame:
+    body = file_bytes(path, limits).removeprefix(b"\xef\xbb\xbf")
+    check_text(path.name, body)
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
-        raise FileRefused(f"{path.name}: cannot be read as a UTF-8 CSV file.") from None
+        frame = pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False, encoding="utf-8")
+    except (ValueError, OverflowError, MemoryError) as error:  # pandas' parser errors
+        raise FileRefused(_unreadable(path.name, str(error))) from None
+    check_rows(path.name, len(frame), limits)
+    return frame.fillna("")  # a row with fewer fields than the header: blanks
+
+
+def _unreadable(name: str, message: str) -> str:
+    """Return why pandas could not read the file, without quoting any of its content."""
+    found = _FIELD_COUNT.search(message)
+    if found is None:
+        return f"{name}: cannot be read as a UTF-8 CSV file (empty, or unbalanced quotes)."
+    expected, line, saw = found.groups()
+    return f"{name}: line {line} has {saw} fields; the header has {expected}. Fix that row."
 
 
 def _check_fields(
@@ -157,31 +181,58 @@ def _numbers(path: Path, frame: pd.DataFrame, field: str) -> pd.Series:
     if bad.any():
         rows = (np.flatnonzero(bad.to_numpy()) + 2)[:5].tolist()
         raise FileRefused(f"{path.name}: {field} is not a number on rows {rows}. Fix those cells.")
-    return pd.to_numeric(text.str.replace(",", "", regex=False).replace("", None), errors="coerce")
+    values = pd.to_numeric(
+        text.str.replace(",", "", regex=False).replace("", None), errors="coerce"
+    )
+    values = values.astype("float64")
+    low, high = _RANGES[field]
+    out = values.notna() & ~(np.isfinite(values) & values.between(low, high))
+    if out.any():
+        rows = (np.flatnonzero(out.to_numpy()) + 2)[:5].tolist()
+        raise FileRefused(
+            f"{path.name}: {field} is out of range ({low:g} to {high:g}) on rows {rows}. "
+            "Fix those cells."
+        )
+    return values
 
 
 def import_context(
-    paths: Sequence[str | Path], *, settings: Settings, mapping: Mapping[str, str] | None = None
+    paths: Sequence[str | Path],
+    *,
+    settings: Settings,
+    mapping: Mapping[str, str] | None = None,
+    actor: str | None = None,
 ) -> ImportReport:
     """Import a population / deprivation table by LSOA and roll it up to wards.
 
     Each LSOA's ward comes from the file's ``ward_code`` column when it has one, else
     from the loaded LSOA boundaries (the ward holding a point inside each LSOA); without
-    either, only the LSOA rows are stored and the report says so.
+    either, only the LSOA rows are stored and the report says so. The import is audited
+    (``actor``; None: ``cli:<OS user>``).
 
     Returns
     -------
     ImportReport
         ``imported`` is the number of LSOAs.
     """
+    with audited(settings.store, actor=actor, kind="context", files=paths) as done:
+        report = _import_context(paths, settings=settings, mapping=mapping)
+        done(report)
+    return report
+
+
+def _import_context(
+    paths: Sequence[str | Path], *, settings: Settings, mapping: Mapping[str, str] | None
+) -> ImportReport:
     if len(paths) != 1:
         raise ValueError(f"context: give one file per import, got {len(paths)}")
     path = Path(paths[0])
-    lsoas = read_context(path, mapping=mapping)
+    lsoas = read_context(path, mapping=mapping, limits=Limits.from_settings(settings))
     store = open_store(settings)
     to_ward, note = _lsoa_to_ward(lsoas, store, settings)
     rows = pd.concat([lsoa_rows(lsoas), ward_context(lsoas, to_ward)], ignore_index=True)
     import_id, started = uuid.uuid4().hex[:12], datetime.now(UTC).replace(tzinfo=None)
+    digest = file_hash(path)
     report = ImportReport(
         import_id=import_id,
         kind="context",
@@ -191,10 +242,11 @@ def import_context(
         duplicates=0,
         rejected=0,
         notes=(note,),
+        content_hash=digest,
     )
     with store.transaction() as writer:
         writer.replace_context(rows, source=path.name)
-        writer.log_import(log_record(report, file_hash(path), started))
+        writer.log_import(log_record(report, digest, started))
     return report
 
 

@@ -3,7 +3,8 @@
 The whole file is read and checked before anything is written; valid rows then go into
 the store in one transaction, keyed by their stable id, so importing the same file twice
 adds nothing. Rejected rows are kept in the store and written to a CSV beside it. Each
-import is recorded in the import log (files, content hash, time, counts).
+import is recorded in the import log (files, content hash, time, counts) and in the audit
+log (who: the ``actor`` keyword, by default ``cli:<OS user>``; a failed import too).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from layers import boundaries as B
 from layers import grid
 from layers import localities as L
 from layers import schema as S
+from layers._arguments import Limits
+from layers._import_audit import audited
+from layers.export import neutralise_formulas
 from layers.readers import ReadResult, SourceFile, read_layer
 from layers.settings import Settings
 from layers.store import Store, Writer
@@ -53,6 +57,7 @@ class ImportReport:
     outside_wards: int = 0
     rejected_path: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    content_hash: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as plain JSON-ready values."""
@@ -75,8 +80,9 @@ def import_files(
     fmt: str | None = None,
     mapping: Mapping[str, str] | None = None,
     level: S.Level | str = S.Level.WARD,
+    actor: str | None = None,
 ) -> ImportReport:
-    """Read, check, index and store files of one layer.
+    """Read, check, index and store files of one layer, and audit the import.
 
     Parameters
     ----------
@@ -92,6 +98,8 @@ def import_files(
         The file's column names -> the layer's column names.
     level
         For boundaries: ward, lsoa or locality.
+    actor
+        Who imports, for the audit log; None: ``cli:<OS user>``.
 
     Returns
     -------
@@ -101,16 +109,28 @@ def import_files(
     Raises
     ------
     FileRefused
-        When a file cannot be used as a whole; nothing is imported.
+        When a file cannot be used as a whole; nothing is imported (the refusal is
+        audited).
     """
     kind = S.Kind(kind)
-    store = open_store(settings)
-    if kind == S.Kind.BOUNDARIES:
-        return import_boundaries(paths, settings=settings, mapping=mapping, level=level)
-    areas = study_areas(store, settings)
-    extent = B.extent_of(areas.wards, buffer_m=settings.extent_buffer_m)
-    result = read_layer(kind, paths, fmt=fmt, mapping=mapping, extent=extent)
-    return import_result(result, store=store, settings=settings, areas=areas)
+    with audited(settings.store, actor=actor, kind=kind.value, files=paths) as done:
+        if kind == S.Kind.BOUNDARIES:
+            report = _import_boundaries(paths, settings=settings, mapping=mapping, level=level)
+        else:
+            store = open_store(settings)
+            areas = study_areas(store, settings)
+            extent = B.extent_of(areas.wards, buffer_m=settings.extent_buffer_m)
+            result = read_layer(
+                kind,
+                paths,
+                fmt=fmt,
+                mapping=mapping,
+                extent=extent,
+                limits=Limits.from_settings(settings),
+            )
+            report = _store_result(result, store=store, settings=settings, areas=areas)
+        done(report)
+    return report
 
 
 @dataclass(frozen=True)
@@ -136,9 +156,14 @@ def study_areas(store: Store, settings: Settings) -> StudyAreas:
 
 
 def import_result(
-    result: ReadResult, *, store: Store, settings: Settings, areas: StudyAreas
+    result: ReadResult,
+    *,
+    store: Store,
+    settings: Settings,
+    areas: StudyAreas,
+    actor: str | None = None,
 ) -> ImportReport:
-    """Index and store what a reader returned, in one transaction.
+    """Index and store what a reader returned, in one transaction, and audit it.
 
     Parameters
     ----------
@@ -148,12 +173,24 @@ def import_result(
         Where to write.
     areas
         Wards (and LSOAs) to assign points to.
+    actor
+        Who imports, for the audit log; None: ``cli:<OS user>``.
 
     Returns
     -------
     ImportReport
         What was imported.
     """
+    files = [s.name for s in result.sources]
+    with audited(store.path, actor=actor, kind=result.kind.value, files=files) as done:
+        report = _store_result(result, store=store, settings=settings, areas=areas)
+        done(report)
+    return report
+
+
+def _store_result(
+    result: ReadResult, *, store: Store, settings: Settings, areas: StudyAreas
+) -> ImportReport:
     import_id = uuid.uuid4().hex[:12]
     started = datetime.now(UTC).replace(tzinfo=None)
     indexed = index_points(
@@ -178,6 +215,7 @@ def import_result(
             outside_wards=outside,
             rejected_path=None if rejected_path is None else str(rejected_path),
             notes=_notes(result, outside, areas),
+            content_hash=content_hash,
         )
         writer.log_import(log_record(report, content_hash, started))
     return report
@@ -261,23 +299,40 @@ def import_boundaries(
     settings: Settings,
     mapping: Mapping[str, str] | None = None,
     level: S.Level | str = S.Level.WARD,
+    actor: str | None = None,
 ) -> ImportReport:
     """Import a boundary file as the areas of one level, and re-assign stored points to them.
 
     Wards get their locality from the ward-to-locality file shipped in
     ``settings.boundaries_dir`` (``localities.csv``); the locality areas are rebuilt by
-    dissolving the wards.
+    dissolving the wards. The import is audited (``actor``; None: ``cli:<OS user>``).
 
     Returns
     -------
     ImportReport
         ``imported`` is the number of areas.
     """
+    kind = S.Kind.BOUNDARIES.value
+    with audited(settings.store, actor=actor, kind=kind, files=paths) as done:
+        report = _import_boundaries(paths, settings=settings, mapping=mapping, level=level)
+        done(report)
+    return report
+
+
+def _import_boundaries(
+    paths: Sequence[str | Path],
+    *,
+    settings: Settings,
+    mapping: Mapping[str, str] | None,
+    level: S.Level | str,
+) -> ImportReport:
     level = S.Level(level)
     if len(paths) != 1:
         raise ValueError(f"boundaries: give one file per import, got {len(paths)}")
     path = Path(paths[0])
-    areas = B.read_boundaries(path, mapping=mapping, level=level)
+    areas = B.read_boundaries(
+        path, mapping=mapping, level=level, limits=Limits.from_settings(settings)
+    )
     notes = list(areas.attrs.get("notes", []))
     if level == S.Level.WARD:
         areas = L.with_localities(
@@ -324,6 +379,7 @@ def store_boundaries(
             duplicates=0,
             rejected=0,
             notes=tuple(notes),
+            content_hash=source.sha256,
         )
         writer.log_import(log_record(report, source.sha256, started))
     return report
@@ -397,7 +453,7 @@ def _write_rejected(result: ReadResult, folder: Path, import_id: str) -> Path | 
         return None
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{import_id}-{result.kind.value}-rejected.csv"
-    result.rejected.to_csv(path, index=False)
+    neutralise_formulas(result.rejected).to_csv(path, index=False)
     return path
 
 

@@ -32,6 +32,7 @@ from layers._map_overlays import (
     overlap_layer,
 )
 from layers._map_pack import rounded
+from layers._map_ranked import RANK_COLOURS, ranked_layer
 from layers._map_words import (
     CONFIDENCE,
     emerging_sentence,
@@ -49,6 +50,7 @@ __all__ = [
     "GI_COLOURS",
     "PALETTE",
     "PATTERN_COLOURS",
+    "RANK_COLOURS",
     "area_at",
     "area_choropleth",
     "area_shapes",
@@ -69,6 +71,7 @@ __all__ = [
     "layer_list",
     "month_range_label",
     "overlap_layer",
+    "ranked_layer",
     "standalone_html",
     "step_words",
     "survey_layer",

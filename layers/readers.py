@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,10 +13,18 @@ import pandas as pd
 import shapely
 
 from layers import schema as sc
-from layers._arguments import FORMATS, checked_arguments
-from layers._columns import EASTING, FOUND_EASTING, FOUND_NORTHING, NORTHING, resolve, unused_note
-from layers._errors import FileRefused, SchemaError
-from layers._files import OpenedFile, is_police_header, open_file, unsplit_rows
+from layers._arguments import FORMATS, Limits, checked_arguments, limits_or_default
+from layers._columns import (
+    EASTING,
+    FOUND_EASTING,
+    FOUND_NORTHING,
+    NORTHING,
+    parse_mapping,
+    resolve,
+    unused_note,
+)
+from layers._errors import FileRefused
+from layers._files import OpenedFile, is_police_uk, open_file, unsplit_rows
 from layers._police_uk import build_police, police_columns
 from layers._pseudonym import load_or_create_key, pseudonymise
 from layers._reasons import (
@@ -28,15 +34,19 @@ from layers._reasons import (
     BAD_FIELD_COUNT,
     BAD_VALUE,
     DUPLICATE_ID,
+    FIELD_LIMIT,
+    FIELD_TOO_LONG,
     FUTURE_DATE,
+    INVALID_GEOMETRY,
     MISSING_FIELD,
     NO_LOCATION,
     OUTSIDE_EXTENT,
     UNKNOWN_CATEGORY,
     Problems,
+    clipped,
     joined,
 )
-from layers._rows import build_rows
+from layers._rows import build_rows, long_fields
 from layers.schema import Extent, Kind
 from layers.settings import load_settings
 
@@ -48,15 +58,18 @@ __all__ = [
     "BAD_VALUE",
     "DUPLICATE_ID",
     "EASTING",
+    "FIELD_TOO_LONG",
     "FORMATS",
     "FOUND_EASTING",
     "FOUND_NORTHING",
     "FUTURE_DATE",
+    "INVALID_GEOMETRY",
     "MISSING_FIELD",
     "NORTHING",
     "NO_LOCATION",
     "OUTSIDE_EXTENT",
     "UNKNOWN_CATEGORY",
+    "Limits",
     "ReadResult",
     "SourceFile",
     "is_police_uk",
@@ -101,6 +114,7 @@ class _Table:
     rows: np.ndarray
     columns: dict[str, str]
     geometry: Any
+    broken: np.ndarray
     unsplit: pd.DataFrame
     notes: tuple[str, ...]
 
@@ -109,7 +123,11 @@ class _Table:
 
 
 def read_police_uk(
-    paths: Sequence[str | Path], *, extent: Extent | None = None, today: date | None = None
+    paths: Sequence[str | Path],
+    *,
+    extent: Extent | None = None,
+    today: date | None = None,
+    limits: Limits | None = None,
 ) -> ReadResult:
     """Read police.uk street-level crime CSV files (plain or ``.csv.gz``) as incidents.
 
@@ -126,6 +144,8 @@ def read_police_uk(
         Accept points inside this box only; others are rejected as outside the extent.
     today
         Dates after this day are rejected as future (default: today).
+    limits
+        Largest file, most rows, largest compression ratio (default: from the settings).
 
     Returns
     -------
@@ -135,9 +155,12 @@ def read_police_uk(
     Raises
     ------
     FileRefused
-        When a file cannot be read or lacks police.uk columns; nothing is returned.
+        When a file cannot be read, is over a limit or lacks police.uk columns; nothing
+        is returned.
     """
-    return read_layer(Kind.INCIDENTS, paths, fmt="police-uk", extent=extent, today=today)
+    return read_layer(
+        Kind.INCIDENTS, paths, fmt="police-uk", extent=extent, today=today, limits=limits
+    )
 
 
 def read_layer(
@@ -149,6 +172,7 @@ def read_layer(
     extent: Extent | None = None,
     today: date | None = None,
     secret: bytes | None = None,
+    limits: Limits | None = None,
 ) -> ReadResult:
     """Read files of one layer (incidents, missing, knife, surveys, interventions).
 
@@ -179,6 +203,10 @@ def read_layer(
     secret
         Pseudonymisation key for missing episodes (default: the key in
         ``load_settings().secret_file``, created on first use).
+    limits
+        Largest file (also once decompressed), most rows per file, largest compression
+        ratio (default: ``Limits.from_settings()``, i.e. ``max_upload_mb``, ``max_rows``,
+        ``max_compression_ratio``).
 
     Returns
     -------
@@ -190,75 +218,15 @@ def read_layer(
     SchemaError
         When an argument is invalid.
     FileRefused
-        When any file cannot be used as a whole; nothing is returned.
+        When any file cannot be used as a whole (unreadable, not UTF-8, over a limit, a
+        possible decompression bomb, required columns missing); nothing is returned.
     """
-    kind_, files = checked_arguments(kind, paths, fmt, mapping, extent, today, secret)
-    key = _key_for(kind_, secret)
-    tables = _load_all(kind_, files, fmt=fmt, mapping=dict(mapping or {}), key=key)
+    kind_, files = checked_arguments(kind, paths, fmt, mapping, extent, today, secret, limits)
+    key, limits_ = _key_for(kind_, secret), limits_or_default(limits)
+    tables = _load_all(kind_, files, fmt=fmt, mapping=dict(mapping or {}), key=key, limits=limits_)
     day = today.date() if isinstance(today, datetime) else today or date.today()
     built = [_build(kind_, table, extent=extent, today=day) for table in tables]
     return _assemble(kind_, tables, built)
-
-
-def is_police_uk(path: str | Path) -> bool:
-    """Return True when the file is a CSV (or ``.csv.gz``) with the police.uk header.
-
-    Parameters
-    ----------
-    path
-        The file; an unreadable or missing file gives False.
-
-    Returns
-    -------
-    bool
-        Whether its header is exactly the 12 police.uk columns.
-    """
-    try:
-        opener = gzip.open if str(path).lower().endswith(".gz") else open
-        with opener(path, "rb") as handle:
-            head = handle.read(65536)
-        return is_police_header(head)
-    except (OSError, EOFError, zlib.error):
-        return False
-
-
-def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
-    """Turn ``["Crime ref=event_id", "X=easting"]`` into ``{"Crime ref": "event_id", ...}``.
-
-    Parameters
-    ----------
-    pairs
-        ``SRC=DST`` strings: a file column, then a schema column (split at the last ``=``).
-
-    Returns
-    -------
-    dict of str to str
-        File column -> target column.
-
-    Raises
-    ------
-    SchemaError
-        Listing every malformed or contradictory pair.
-    """
-    if isinstance(pairs, str):
-        pairs = [pairs]
-    mapping: dict[str, str] = {}
-    problems = []
-    for pair in pairs:
-        src, sep, dst = str(pair).rpartition("=")
-        src, dst = src.strip(), dst.strip()
-        if not sep or not src or not dst:
-            problems.append(f"{pair!r} is not SRC=DST")
-        elif mapping.get(src, dst) != dst:
-            problems.append(f"{src!r} is mapped twice ({mapping[src]!r} and {dst!r})")
-        else:
-            mapping[src] = dst
-    if problems:
-        raise SchemaError(
-            "mapping: " + "; ".join(problems) + ". Write each as --map 'File column=target', "
-            "e.g. --map 'Crime ref=event_id'."
-        )
-    return mapping
 
 
 # --- pseudonymisation key -------------------------------------------------------------
@@ -274,12 +242,18 @@ def _key_for(kind: Kind, secret: bytes | None) -> bytes | None:
 
 
 def _load_all(
-    kind: Kind, files: list[Path], *, fmt: str | None, mapping: dict[str, str], key: bytes | None
+    kind: Kind,
+    files: list[Path],
+    *,
+    fmt: str | None,
+    mapping: dict[str, str],
+    key: bytes | None,
+    limits: Limits,
 ) -> list[_Table]:
     tables, refusals = [], []
     for path in files:
         try:
-            tables.append(_load(kind, path, fmt=fmt, mapping=mapping, key=key))
+            tables.append(_load(kind, path, fmt=fmt, mapping=mapping, key=key, limits=limits))
         except FileRefused as refusal:
             refusals.append(str(refusal))
     if refusals:
@@ -288,15 +262,22 @@ def _load_all(
 
 
 def _load(
-    kind: Kind, path: Path, *, fmt: str | None, mapping: dict[str, str], key: bytes | None
+    kind: Kind,
+    path: Path,
+    *,
+    fmt: str | None,
+    mapping: dict[str, str],
+    key: bytes | None,
+    limits: Limits,
 ) -> _Table:
-    opened = open_file(path, fmt, sniff_police=kind is Kind.INCIDENTS)
+    opened = open_file(path, fmt, sniff_police=kind is Kind.INCIDENTS, limits=limits)
     columns, more = _columns(kind, opened, mapping)
     frame = _protected(opened.frame, columns, key)
     unsplit = unsplit_rows(opened.name, opened.invalid, withhold=key is not None)
     source = SourceFile(opened.name, opened.sha256, len(frame) + len(unsplit))
     notes = (*opened.notes, *more)
-    return _Table(source, opened.fmt, frame, opened.rows, columns, opened.geometry, unsplit, notes)
+    geometry, broken = opened.geometry, opened.broken
+    return _Table(source, opened.fmt, frame, opened.rows, columns, geometry, broken, unsplit, notes)
 
 
 def _columns(
@@ -329,8 +310,13 @@ def _build(
     kind: Kind, table: _Table, *, extent: Extent | None, today: date
 ) -> tuple[pd.DataFrame, Problems]:
     if table.fmt == "police-uk":
-        return build_police(table.frame, extent=extent, today=today)
-    return build_rows(kind, table.frame, table.columns, table.geometry, extent=extent, today=today)
+        frame, problems = build_police(table.frame, extent=extent, today=today)
+    else:
+        frame, problems = build_rows(
+            kind, table.frame, table.columns, table.geometry,
+            extent=extent, today=today, broken=table.broken,
+        )  # fmt: skip
+    return frame, problems + long_fields(table.frame)
 
 
 # --- assembling -----------------------------------------------------------------------
@@ -364,6 +350,7 @@ def _rejected(tables: list[_Table], reasons: np.ndarray) -> pd.DataFrame:
         start += len(table.frame)
         bad = mine != ""
         raw = table.frame[bad]
+        raw = raw.assign(**{c: raw[c].map(clipped, na_action="ignore") for c in _long(raw)})
         if table.geometry is not None:
             raw = raw.assign(geometry=shapely.to_wkt(np.asarray(table.geometry)[bad]))
         rows = pd.DataFrame(
@@ -376,6 +363,12 @@ def _rejected(tables: list[_Table], reasons: np.ndarray) -> pd.DataFrame:
         )
         parts.append(pd.concat([rows, table.unsplit]).sort_values(sc.ROW_NUMBER, kind="stable"))
     return pd.concat(parts, ignore_index=True).astype(sc.REJECTED_COLUMNS)
+
+
+def _long(frame: pd.DataFrame) -> list[str]:
+    """Return the text columns of ``frame`` holding a field too long to keep whole."""
+    text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c])]
+    return [c for c in text if (frame[c].str.len() > FIELD_LIMIT).any()]
 
 
 def _json_lines(frame: pd.DataFrame) -> list[str]:

@@ -8,6 +8,10 @@ file the path names at that moment, so they see the store before or after an imp
 never half of one, and never meet DuckDB's single-writer lock. A failed write deletes its
 copy: the store is left exactly as it was.
 
+Every write also folds the audit journal beside the store into its ``audit`` table (see
+:mod:`layers.audit`), so that the log is kept in the store without a store write per
+sign-in.
+
 The interface is small (:meth:`Store.query`, :meth:`Store.transaction` with a
 :class:`Writer`) so that a server database can sit behind it later.
 """
@@ -31,6 +35,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from layers import _audit_journal as audit_journal
 from layers import schema as S
 from layers._errors import StoreBusy
 
@@ -70,6 +75,7 @@ TABLES: tuple[str, ...] = (
     "coverage",
     "meta",
     "context",
+    "audit",
 )
 
 
@@ -164,10 +170,12 @@ class Store:
                 _ensure_schema(con)
                 con.begin()
                 yield Writer(con)
+                folded = audit_journal.fold(con, self.path)
                 con.commit()
                 con.execute("CHECKPOINT")
                 con.close()
                 os.replace(tmp, self.path)
+                _drop_folded(self.path, folded)
             finally:
                 con.close()
                 for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
@@ -425,6 +433,12 @@ class Writer:
         return int(rows[0][0]) if rows else 0
 
 
+def _drop_folded(path: Path, folded: int) -> None:
+    """Drop the audit journal's folded lines; on failure they stay (folding skips them)."""
+    with contextlib.suppress(OSError):
+        audit_journal.drop_folded(path, folded)
+
+
 def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for kind in S.Kind:
         columns = S.LAYER_COLUMNS[kind] | S.STORED_EXTRA[kind]
@@ -443,6 +457,7 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute("ALTER TABLE coverage ADD COLUMN IF NOT EXISTS ward_code VARCHAR")
     con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)")
+    con.execute(audit_journal.TABLE_DDL)
     con.execute(
         "CREATE TABLE IF NOT EXISTS context (level VARCHAR, code VARCHAR, population DOUBLE, "
         "children DOUBLE, imd_decile DOUBLE, lsoas BIGINT, source VARCHAR)"

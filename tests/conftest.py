@@ -26,3 +26,6 @@ def _isolated_settings(
     monkeypatch.setenv("ATLAS_STORE", str(home / "atlas.duckdb"))
     monkeypatch.setenv("ATLAS_SECRET_FILE", str(home / "secret" / "pseudonym.key"))
     monkeypatch.setenv("ATLAS_REJECTED_DIR", str(home / "rejected"))
+    monkeypatch.setenv("ATLAS_ACCOUNTS_FILE", str(home / "secret" / "accounts.sqlite3"))
+    monkeypatch.delenv("ATLAS_AUTH", raising=False)
+    monkeypatch.delenv("ATLAS_ADMIN_PASSWORD", raising=False)

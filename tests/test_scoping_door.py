@@ -5,8 +5,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 
 FORBIDDEN_MODULES = {"layers.store", "layers.aggregate", "layers.queries", "layers.ingest"}
@@ -71,7 +69,6 @@ def test_the_checker_finds_what_it_looks_for(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(strict=False, reason="pages being moved to assessments.scoped")
 def test_pages_read_data_only_through_the_scoped_door() -> None:
     offences = {
         str(path.relative_to(ROOT)): _offences(path) for path in _page_files() if _offences(path)

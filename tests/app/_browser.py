@@ -1,4 +1,4 @@
-"""What the browser tests share: a running app, Debian Chromium, and a page with no internet."""
+"""What the browser tests share: the app with test accounts, sign-in, Chromium, no internet."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+
+from layers import accounts
+from layers.access import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,6 +33,29 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
+PASSWORDS: dict[str, str] = {
+    "admin": "admin-pass-for-tests",
+    "lead": "lead-pass-for-tests",
+    "north": "north-pass-for-tests",
+    "engage": "engage-pass-for-tests",
+}
+"""The test accounts :func:`running_app` creates, and their passwords."""
+
+ROLES: dict[str, tuple[Role, str | None]] = {
+    "admin": (Role.ADMIN, None),
+    "lead": (Role.LEAD, None),
+    "north": (Role.LOCALITY, "North"),
+    "engage": (Role.ENGAGEMENT, None),
+}
+"""Each test account's role and locality."""
+
+
+def create_test_users(path: Path) -> Path:
+    """Create the accounts of :data:`PASSWORDS` (roles :data:`ROLES`) in a new account store."""
+    for name, (role, locality) in ROLES.items():
+        accounts.add_user(path, name, role, locality, password=PASSWORDS[name])
+    return path
+
 
 @dataclass
 class Traffic:
@@ -42,14 +68,26 @@ class Traffic:
 
 @contextlib.contextmanager
 def running_app(
-    store: Path, *, log_name: str, env: Mapping[str, str] | None = None
+    store: Path,
+    *,
+    log_name: str,
+    env: Mapping[str, str] | None = None,
+    accounts_file: Path | None = None,
 ) -> Iterator[str]:
-    """Start ``streamlit run app.py`` on a free port against ``store``; yield its URL."""
+    """Start ``streamlit run app.py`` on a free port against ``store``; yield its URL.
+
+    The app signs people in from ``accounts_file``; when None, a new account store beside
+    ``store`` holding the test accounts (:func:`create_test_users`).
+    """
     port, home = free_port(), store.parent
+    if accounts_file is None:
+        accounts_file = create_test_users(home / f"accounts-{port}.sqlite3")
     environment = {
         **os.environ,
         "ATLAS_STORE": str(store),
         "ATLAS_SECRET_FILE": str(home / "key"),
+        "ATLAS_ACCOUNTS_FILE": str(accounts_file),
+        "ATLAS_AUTH": "accounts",
         **(env or {}),
     }
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
@@ -62,6 +100,27 @@ def running_app(
         finally:
             server.terminate()
             server.wait(timeout=20)
+
+
+def submit_sign_in(page: Page, name: str, password: str) -> None:
+    """Type a user name and password into the sign-in form and press Sign in."""
+    form = page.get_by_test_id("stForm")
+    expect(form.get_by_label("User name")).to_be_visible(timeout=60_000)
+    form.get_by_label("User name").fill(name)
+    form.get_by_label("Password", exact=True).fill(password)
+    form.get_by_role("button", name="Sign in").click()
+
+
+def sign_in(page: Page, name: str = "admin", password: str | None = None) -> None:
+    """Sign in on the page's sign-in form (a test account by default) and wait for the app.
+
+    Call it after every ``page.goto``: each page load is a new session. The address's
+    query parameters and page survive signing in.
+    """
+    submit_sign_in(page, name, PASSWORDS[name] if password is None else password)
+    expect(page.get_by_test_id("stSidebar").get_by_text("Signed in as")).to_be_visible(
+        timeout=60_000
+    )
 
 
 @contextlib.contextmanager
@@ -93,7 +152,10 @@ def offline_page(browser: Browser, **context_options: Any) -> Iterator[tuple[Pag
     page = context.new_page()
     page.on("console", lambda m: traffic.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: traffic.errors.append(str(e)))
-    page.on("requestfailed", lambda r: traffic.failed.append(r.url))
+    page.on(  # a load cut short by moving to another page is not a failure
+        "requestfailed",
+        lambda r: traffic.failed.append(r.url) if r.failure != "net::ERR_ABORTED" else None,
+    )
     try:
         yield page, traffic
     finally:

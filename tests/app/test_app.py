@@ -20,6 +20,7 @@ from layers.demo import demo_data
 from layers.queries import suggest_resolution
 from layers.settings import load_settings
 from layers.store import Store
+from tests.app.conftest import signed_in
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -27,6 +28,7 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 def _run(store: Path, monkeypatch: pytest.MonkeyPatch, **params: str | list[str]) -> AppTest:
     monkeypatch.setenv("ATLAS_STORE", str(store))
     at = AppTest.from_file(APP, default_timeout=120)
+    signed_in(at)
     for name, value in params.items():
         at.query_params[name] = value
     at.run()

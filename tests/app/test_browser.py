@@ -13,14 +13,14 @@ from urllib.parse import urlparse
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser, FrameLocator, Locator, Page
+from playwright.sync_api import FrameLocator, Locator, Page
 
 from hotspots.gistar import gi_star
 from layers.aggregate import counts
 from layers.maps import GI_COLOURS, hexagon_area_words, month_range_label
 from layers.queries import suggest_resolution
 from layers.store import Store
-from tests.app._browser import CHROMIUM, ROOT, Traffic, chromium, offline_page, running_app
+from tests.app._browser import CHROMIUM, ROOT, Traffic, running_app, sign_in
 
 LEAFLET = ROOT / "static" / "vendor" / "leaflet" / "leaflet.js"
 SCREENSHOT = ROOT / "docs" / "screenshot-map.png"
@@ -54,19 +54,6 @@ def app_url(demo_store: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def offline(browser: Browser) -> Iterator[tuple[Page, Traffic]]:
-    """A page on which every request to a host other than this machine is refused."""
-    with offline_page(browser) as page_and_traffic:
-        yield page_and_traffic
-
-
 def _map_paths(page: Page, minimum: int) -> FrameLocator:
     frame = page.frame_locator(MAP_FRAME)
     paths = frame.locator(".leaflet-overlay-pane path")
@@ -97,6 +84,7 @@ def test_map_draws_without_internet(
 ) -> None:
     page, traffic = offline
     page.goto(app_url)
+    sign_in(page)
     wards = Store(demo_store).boundaries("ward")
     res = _resolution(demo_store)
     cells = _nonzero(demo_store, f"h3:{res}")
@@ -131,6 +119,7 @@ def test_the_hot_spot_layer_shows_the_hot_cells(
 ) -> None:
     page, traffic = offline
     page.goto(app_url)
+    sign_in(page)
     res = _resolution(demo_store)
     gi = gi_star(counts(Store(demo_store), by=f"h3:{res}").set_index("area_code")["count"])
     frame = _map_paths(page, 1)
@@ -154,6 +143,7 @@ def test_choosing_wards_in_the_sidebar_redraws_the_map(
 ) -> None:
     page, traffic = offline
     page.goto(app_url)
+    sign_in(page)
     _map_paths(page, 1)
     page.get_by_test_id("stSelectbox").filter(has_text="Spatial unit").click()
     page.get_by_role("option", name="Wards").click()
@@ -174,6 +164,7 @@ def test_clicking_a_hexagon_shows_its_panel(
 ) -> None:
     page, traffic = offline
     page.goto(app_url)
+    sign_in(page)
     res = _resolution(demo_store)
     table = counts(Store(demo_store), by=f"h3:{res}")
     drawn = table[table["count"] > 0].reset_index(drop=True)
@@ -201,6 +192,7 @@ def test_a_bookmarked_view_opens_as_saved(
     page, traffic = offline
     query = f"?layers=knife&from={months[1]}&to={months[6]}&areas=wards"
     page.goto(app_url + query)
+    sign_in(page)
     wards = len(Store(demo_store).boundaries("ward"))
     kept = _nonzero(demo_store, "ward", kinds=("knife",), date_from=months[1], date_to=months[6])
     frame = _map_paths(page, kept + wards)

@@ -15,7 +15,7 @@ from layers.ingest import study_areas
 from layers.readers import read_layer
 from layers.settings import load_settings
 from layers.store import Store
-from tests.app._browser import CHROMIUM, Traffic, chromium, running_app
+from tests.app._browser import CHROMIUM, Traffic, running_app, sign_in
 from tests.app._browser import offline_page as open_offline_page
 from tests.app.test_data_page import police_csv
 
@@ -43,12 +43,6 @@ def app_url(writable_store: Path) -> Iterator[str]:
     rejected = {"ATLAS_REJECTED_DIR": str(writable_store.parent / "rejected")}
     with running_app(writable_store, log_name="streamlit.log", env=rejected) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture
@@ -88,6 +82,7 @@ def test_an_uploaded_file_is_checked_imported_and_logged(
     imports_before = len(queries.import_log(Store(writable_store), limit=1000))
 
     page.goto(app_url)  # a deep link to /data would make Streamlit probe /data/_stcore (404s)
+    sign_in(page)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Data").click()
     main = page.get_by_test_id("stMain")
     expect(main.get_by_role("heading", name="Data", exact=True)).to_be_visible(timeout=60_000)

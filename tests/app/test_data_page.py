@@ -25,6 +25,7 @@ from layers.ingest import ImportReport, study_areas
 from layers.readers import ReadResult, read_layer
 from layers.settings import Settings, load_settings
 from layers.store import Store
+from tests.app.conftest import signed_in
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "data.py")
 FORCE = "Avon and Somerset Constabulary"
@@ -61,6 +62,7 @@ def config(demo_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 def open_page() -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=90)
+    signed_in(at)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -213,7 +215,7 @@ def test_a_bad_mapping_and_a_too_big_file_are_refused_in_words(
     at.text_area(key="data_mapping").input("Ref event_id")
     upload(at, "x.csv", police_csv(["a"]))
     assert at.error[0].value.startswith("Column mapping\\: line 1")
-    monkeypatch.setattr("app_pages._data_upload.MAX_UPLOAD_MB", 1)
+    monkeypatch.setenv("ATLAS_MAX_UPLOAD_MB", "1")
     at = open_page()
     upload(at, "big.csv", police_csv([f"b{i}" for i in range(12_000)]))
     assert "the page takes files up to 1 MB" in at.error[0].value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from assessments.disclosure import get_policy
 from assessments.interventions import evaluate_intervention, evaluation_summary
 from layers.queries import interventions
 from layers.store import Store
+from tests.app.conftest import signed_in
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "app_pages" / "interventions.py")
@@ -26,6 +28,7 @@ def _page(store: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     span = Store(store).date_range()
     assert span is not None
     at = AppTest.from_file(PAGE, default_timeout=90)
+    signed_in(at)
     at.session_state[FILTERS_KEY] = Filters(
         kinds=("incidents",), date_from=f"{span[0]:%Y-%m}", date_to=f"{span[1]:%Y-%m}", areas="auto"
     )
@@ -86,9 +89,10 @@ def test_an_unusable_entry_is_refused_and_says_why(
     at.button(key="int_add_go").click().run()
     _ok(at)
     (error,) = at.error
-    assert "Not added" in error.value
-    assert "name must be non-empty" in error.value
-    assert "start\\_date must be a date" in error.value
+    said = re.sub(r"\\(.)", r"\1", error.value)  # the message is escaped Markdown
+    assert "Not added" in said
+    assert "name must be non-empty" in said
+    assert "start_date must be a date" in said
     assert len(interventions(Store(demo_store))) == before
 
 

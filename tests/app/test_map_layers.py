@@ -13,6 +13,7 @@ from hotspots.kde import kde_grid
 from layers.aggregate import counts
 from layers.queries import event_points, suggest_resolution
 from layers.store import Store
+from tests.app.conftest import signed_in
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 MORE = "w_more_layers"
@@ -21,6 +22,7 @@ MORE = "w_more_layers"
 def _run(store: Path, monkeypatch: pytest.MonkeyPatch, **params: str | list[str]) -> AppTest:
     monkeypatch.setenv("ATLAS_STORE", str(store))
     at = AppTest.from_file(APP, default_timeout=120)
+    signed_in(at)
     for name, value in params.items():
         at.query_params[name] = value
     at.run()
@@ -87,6 +89,6 @@ def test_a_bookmarked_choice_is_restored_and_a_bad_one_reported(
     at = _run(demo_store, monkeypatch, show=["density", "ghosts"])
     assert at.multiselect(key=MORE).value == ["density"]
     warnings = [w.value for w in at.warning]
-    assert "Address bar: show=['ghosts'] unknown; use ['emerging', 'density']." in warnings
+    assert "Address bar: show=ghosts unknown; use ['emerging', 'density']." in warnings
     assert "Density of events (KDE)" in _chosen_automatically(at)
     assert at.query_params["show"] == "density"

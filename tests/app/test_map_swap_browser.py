@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Frame, Page
+from playwright.sync_api import Frame, Page
 
 from layers.aggregate import counts
 from layers.store import Store
-from tests.app._browser import CHROMIUM, Traffic, chromium, running_app
+from tests.app._browser import CHROMIUM, Traffic, running_app, sign_in
 from tests.app.test_browser import (
     LAYER_NAMES,
     LEAFLET,
@@ -40,12 +40,6 @@ def app_url(demo_store: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
 def _map(page: Page, shapes: int | None = None) -> Frame:
     """Wait for the map frame to draw (``shapes`` paths, when given); return the frame."""
     handle = page.wait_for_selector(MAP_FRAME, timeout=60_000)
@@ -69,6 +63,7 @@ def test_a_filter_change_redraws_the_layers_without_reloading_the_map(
 ) -> None:
     page, traffic = offline
     page.goto(app_url)
+    sign_in(page)
     frame = _map(page, _drawn(demo_store, _resolution(demo_store)))
     frame.evaluate(
         "() => { window.atlasProbe = 'same page'; window.map.zoomIn(1, {animate: false}); }"
@@ -94,6 +89,7 @@ def test_slower_layers_asked_for_in_the_address_are_drawn(
 ) -> None:
     page, traffic = offline
     page.goto(app_url + "?show=density&show=emerging")
+    sign_in(page)
     frame = _map(page)  # density outlines, emerging hot spots and ward outlines
     control = frame.locator(".leaflet-control-layers label")
     deadline = time.monotonic() + 30

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages import FILTERS_KEY, Filters
 from assessments.priority import PriorityWeights, candidate_places
 from layers.store import Store
+from tests.app.conftest import signed_in
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "app_pages" / "planner.py")
@@ -32,6 +33,7 @@ def _page(store: Path, monkeypatch: pytest.MonkeyPatch, months: list[str]) -> Ap
     """Run the page on its own, with the sidebar's filters set as app.py would set them."""
     monkeypatch.setenv("ATLAS_STORE", str(store))
     at = AppTest.from_file(PAGE, default_timeout=120)
+    signed_in(at)
     at.session_state[FILTERS_KEY] = Filters(
         kinds=("incidents",), date_from=months[0], date_to=months[-1], areas="auto"
     )
@@ -156,6 +158,7 @@ def test_each_place_links_to_its_profile(
 def test_the_page_runs_inside_the_app(demo_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ATLAS_STORE", str(demo_store))
     at = AppTest.from_file(APP, default_timeout=120)
+    signed_in(at)
     at.run()
     _no_exception(at)
     at.switch_page("app_pages/planner.py").run()

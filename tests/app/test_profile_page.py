@@ -18,7 +18,16 @@ from app_pages._trends_words import markdown_text
 from assessments.disclosure import get_policy
 from assessments.profile import area_profile, disclosed_profile
 from layers.store import Store
-from tests.app._browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, ROOT, Traffic, running_app
+from tests.app._browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LOCAL_HOSTS,
+    ROOT,
+    Traffic,
+    running_app,
+    sign_in,
+)
+from tests.app.conftest import signed_in
 from tests.app.test_browser import MAP_FRAME
 
 PAGE = str(ROOT / "app_pages" / "profile.py")
@@ -38,6 +47,7 @@ def _page(
     """Run the page on its own, with the sidebar's filters set as app.py would set them."""
     monkeypatch.setenv("ATLAS_STORE", str(store))
     at = AppTest.from_file(PAGE, default_timeout=120)
+    signed_in(at)
     at.session_state[FILTERS_KEY] = Filters(("incidents",), months[0], months[-1], "auto")
     if area is not None:
         at.query_params["profile"] = area
@@ -159,6 +169,7 @@ def test_from_the_map_to_the_profile_and_its_pdf(
 ) -> None:
     page, traffic = offline_page
     page.goto(app_url + "?areas=wards")
+    sign_in(page)
     page.frame_locator(MAP_FRAME).locator(".leaflet-overlay-pane path").first.wait_for(
         timeout=90_000
     )
@@ -171,6 +182,7 @@ def test_from_the_map_to_the_profile_and_its_pdf(
     query = urlparse(link.get_attribute("href") or "").query
     assert "profile=ward%3A" in query
     page.goto(f"{app_url}profile?{query}")  # the link's address, on the profile page
+    sign_in(page)
     profile = page
     profile.get_by_role("heading", name=f"{ward} ward").wait_for(timeout=120_000)
     assert "profile=ward" in urlparse(profile.url).query

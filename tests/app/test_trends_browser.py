@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page
 from hotspots.trends import monthly_trend, trends_by_area
 from layers.aggregate import counts
 from layers.store import Store
-from tests.app._browser import CHROMIUM, Traffic, chromium, offline_page, running_app
+from tests.app._browser import CHROMIUM, Traffic, offline_page, running_app, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,12 +32,6 @@ def trends_url(demo_store: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
 @pytest.fixture
 def tall_page(browser: Browser) -> Iterator[tuple[Page, Traffic]]:
     """A tall page on which every request to a host other than this machine is refused."""
@@ -47,6 +41,7 @@ def tall_page(browser: Browser) -> Iterator[tuple[Page, Traffic]]:
 
 def _open_trends(page: Page, url: str) -> None:
     page.goto(url)
+    sign_in(page)
     page.get_by_test_id("stSidebarNav").get_by_text("Trends").click()
     page.get_by_text("Which areas changed most").wait_for(timeout=60_000)
     page.locator(".vega-embed svg").nth(1).wait_for(timeout=60_000)
@@ -100,7 +95,8 @@ def test_a_chart_saves_as_png_and_its_data_as_csv(
     assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with page.expect_download() as csv:
         page.get_by_role("button", name="Download the chart's data (CSV)").click()
-    assert csv.value.suggested_filename == "trend-city.csv"
+    assert csv.value.suggested_filename == "safer-options-trend-city.csv"
     text = Path(csv.value.path()).read_text(encoding="utf-8-sig")
-    assert text.startswith("month,month_label,series,layer,category,count,rolling_total\n")
+    assert text.startswith("month,month_label,series,layer,category,count\n")
+    assert "Disclosure control" in text.strip().splitlines()[-1]  # the policy, last
     assert (traffic.blocked, traffic.failed, traffic.errors) == ([], [], [])
