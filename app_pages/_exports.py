@@ -58,6 +58,9 @@ def csv_download(
     policy = get_policy(POLICY, settings=settings())
     counts = [c for c in count_columns if c in table.columns]
     numeric = all(pd.api.types.is_integer_dtype(table[c]) for c in counts)
+    if not numeric:  # figures protected by assessments.scoped under this policy
+        table = table.copy()
+        table.attrs["policy"] = policy.name
     data = disclosed_csv(table, count_columns=counts if numeric else (), policy=policy)
     st.download_button(
         label,
