@@ -22,6 +22,7 @@ from app_pages import (
     boundaries,
     detail_place,
     filters_from_params,
+    no_hexagons,
     settings,
     store_categories,
     store_months,
@@ -129,16 +130,17 @@ def _sidebar(path: str, version: str, months: list[str], user: User) -> Filters:
         )
         first, last = _month_range(months)
         place = st.selectbox("Place", list(places), format_func=places.__getitem__, key=_PLACE)
-        units = [AUTO, *RESOLUTIONS, WARDS] if user.has_detail else [WARDS]  # hexagons: detail
+        detail = detail_place(user, wards, str(place))  # hexagons are detail
+        units = [AUTO, *RESOLUTIONS, WARDS] if detail else [WARDS]
         if st.session_state.get(_AREAS) not in units:
             st.session_state[_AREAS] = units[0]
         areas = st.selectbox("Spatial unit", units, format_func=_areas_label, key=_AREAS)
+        if not detail:
+            st.caption(no_hexagons(user))
         filters = Filters(
             tuple(kinds) or ("incidents",), first, last, areas, tuple(chosen), tuple(flags), place
         )
-        filters, why = within_scope(filters, user, wards)
-        if why:
-            st.caption(why)
+        filters, _ = within_scope(filters, user, wards)  # the widget already keeps to it
         filters = _with_resolution(filters, path, version, user, wards)
         st.caption("The address bar keeps this view: bookmark it to come back to it.")
     if not kinds:

@@ -313,11 +313,14 @@ def within_scope(filters: Filters, user: User, wards: gpd.GeoDataFrame) -> tuple
     """
     if filters.areas == WARDS or detail_place(user, wards, filters.place):
         return filters, ""
+    return replace(filters, areas=WARDS), no_hexagons(user)
+
+
+def no_hexagons(user: User) -> str:
+    """Say why the user sees ward figures, not hexagons, for a place."""
     if user.has_detail:
-        why = (
+        return (
             f"Hexagons are shown for your locality ({user.locality}) only: showing ward "
             "figures under disclosure control here."
         )
-    else:
-        why = f"As {user.label} you see ward figures under disclosure control."
-    return replace(filters, areas=WARDS), why
+    return f"As {user.label} you see ward figures under disclosure control."

@@ -47,7 +47,7 @@ def main() -> None:
         "sidebar's months) · for a neighbourhood assessment or a community conversation."
     )
     wards, localities = area_choices(path, version)
-    area = _choose_area(wards, localities)
+    area = _choose_area(wards, localities, user)
     policy_name = st.radio(
         "Disclosure control",
         list(POLICIES),
@@ -68,18 +68,18 @@ def main() -> None:
     show_profile(profile.disclosed(policy), profile.map_svg(policy))
 
 
-def _choose_area(wards: dict[str, str], localities: list[str]) -> str:
+def _choose_area(wards: dict[str, str], localities: list[str], user: User) -> str:
     """Draw the area choosers (seeded from ``?profile=`` when it changes); return the area."""
     wanted = st.query_params.get(PARAM, "")
     if wanted != st.session_state.get(_URL_SEEN):
         st.session_state[_URL_SEEN] = wanted
-        _seed(wanted, wards, localities)
+        _seed(wanted, wards, localities, user.has_detail)
     if st.session_state.get(_KIND) == "other":
         st.caption(f"Area from the address bar: {markdown_text(wanted)}")
         st.button("Choose another area", on_click=_forget_url, key="profile_other")
         area = wanted
     else:
-        area = _widgets(wards, localities)
+        area = _widgets(wards, localities, user.has_detail)
     if area and area != wanted:
         st.query_params[PARAM] = area
         st.session_state[_URL_SEEN] = area
@@ -92,24 +92,27 @@ def _forget_url() -> None:
     del st.query_params[PARAM]
 
 
-def _seed(wanted: str, wards: dict[str, str], localities: list[str]) -> None:
+def _seed(wanted: str, wards: dict[str, str], localities: list[str], hexagons: bool) -> None:
     kind, _, value = wanted.partition(":")
     state = st.session_state
     if kind == "ward" and value in wards:
         state[_KIND], state[_WARD] = "ward", value
     elif kind == "locality" and value in localities:
         state[_KIND], state[_LOCALITY] = "locality", value
-    elif kind == "h3":
+    elif kind == "h3" and hexagons:
         state[_KIND], state[_CELL] = "h3", value
-    elif kind == "hotspot":
+    elif kind in ("h3", "hotspot"):  # hot spots (and, without detail, hexagons) as linked
         state[_KIND] = "other"
     elif wanted:
         st.warning(f"The address bar names an area that is not loaded ({markdown_text(wanted)}).")
 
 
-def _widgets(wards: dict[str, str], localities: list[str]) -> str:
+def _widgets(wards: dict[str, str], localities: list[str], hexagons: bool) -> str:
+    kinds = [k for k in _KINDS if hexagons or k != "h3"]  # a hexagon's profile is detail
+    if st.session_state.get(_KIND) not in kinds:
+        st.session_state[_KIND] = kinds[0]
     kind = st.radio(
-        "Kind of area", list(_KINDS), format_func=_KINDS.__getitem__, horizontal=True, key=_KIND
+        "Kind of area", kinds, format_func=_KINDS.__getitem__, horizontal=True, key=_KIND
     )
     if kind == "ward":
         code = st.selectbox(

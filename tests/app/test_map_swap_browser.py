@@ -17,7 +17,6 @@ from tests.app.test_browser import (
     LEAFLET,
     MAP_FRAME,
     _resolution,
-    offline,  # noqa: F401 - the fixture, used by name
 )
 
 pytestmark = [
@@ -56,7 +55,7 @@ def _drawn(store: Path, resolution: int) -> int:
 
 
 def test_a_filter_change_redraws_the_layers_without_reloading_the_map(
-    offline: tuple[Page, Traffic],  # noqa: F811 - the fixture
+    offline: tuple[Page, Traffic],
     app_url: str,
     demo_store: Path,
     tmp_path: Path,
@@ -82,7 +81,7 @@ def test_a_filter_change_redraws_the_layers_without_reloading_the_map(
 
 
 def test_slower_layers_asked_for_in_the_address_are_drawn(
-    offline: tuple[Page, Traffic],  # noqa: F811 - the fixture
+    offline: tuple[Page, Traffic],
     app_url: str,
     demo_store: Path,
     tmp_path: Path,
