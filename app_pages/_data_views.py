@@ -6,7 +6,6 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from assessments.scoped import Store
 
 from app_pages._data_upload import (
     LAYERS,
@@ -16,6 +15,7 @@ from app_pages._data_upload import (
     safe_name,
 )
 from assessments import scoped
+from assessments.scoped import Store
 from layers.access import User
 from layers.export import safe_csv
 from layers.readers import ReadResult
