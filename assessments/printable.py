@@ -15,11 +15,12 @@ from typing import Any
 
 import shapely
 
+from assessments._scoped_analysis import raw_profile
 from assessments.disclosure import DisclosurePolicy
 from assessments.profile import AreaProfile, area_profile, disclosed_profile
 from assessments.report import map_svg, render_html, render_pdf
 from layers._errors import AccessDenied
-from layers.access import User, detail_wards
+from layers.access import User
 from layers.store import Store
 
 _PRINTABLE_BY_ALL = ("ward", "locality")
@@ -82,37 +83,26 @@ def printable_profile(
     Raises
     ------
     AccessDenied
-        When the area is finer than a ward or locality and not wholly in the wards the
-        user sees in detail (checked before any event is read for an engagement officer).
+        When the area is finer than a ward or locality and not wholly inside the wards
+        the user sees in detail (checked on the boundaries before any event is read; a
+        hot spot's extent again once known): a cell straddling the locality's edge counts
+        a neighbouring locality's events, so it is refused.
     SchemaError
         As for :func:`assessments.profile.area_profile`.
     """
     kind = area.partition(":")[0] if isinstance(area, str) else "drawn"
-    if kind not in _PRINTABLE_BY_ALL and not user.has_detail:
-        raise AccessDenied(
-            f"Profiles of hexagons, hot spots and drawn areas are detail; as {user.label} "
-            "you can print ward and locality profiles."
-        )
-    profile = area_profile(store, area, date_from=date_from, date_to=date_to)
-    if kind not in _PRINTABLE_BY_ALL:
-        _check_cells(store, user, profile)
+    if kind in _PRINTABLE_BY_ALL:
+        profile = area_profile(store, area, date_from=date_from, date_to=date_to)
+    else:  # detail: wholly inside the user's wards, checked before any event is read
+        try:
+            profile = raw_profile(store, user, area, date_from=date_from, date_to=date_to)
+        except AccessDenied:
+            raise AccessDenied(
+                f"This area is not wholly inside {user.locality} (your locality): profiles of "
+                "hexagons, hot spots and drawn areas are detail, shown only inside it. You "
+                "can print any ward or locality profile."
+                if user.has_detail
+                else f"Profiles of hexagons, hot spots and drawn areas are detail; as "
+                f"{user.label} you can print ward and locality profiles."
+            ) from None
     return PrintableProfile(profile)
-
-
-def _check_cells(store: Store, user: User, profile: AreaProfile) -> None:
-    """Refuse a hexagon-based profile reaching outside the user's detail wards."""
-    own = detail_wards(store, user)
-    if own is None:
-        return
-    cells = [int(str(cell), 16) for cell in profile.cells]
-    found = store.query(
-        "SELECT h3_cell, ward_code FROM coverage WHERE resolution = ? AND h3_cell IN "
-        "(SELECT unnest(?::UBIGINT[]))",
-        [profile.cell_resolution, cells],
-    )
-    inside = found["ward_code"].dropna().astype("str").isin(own)
-    if not cells or int(inside.sum()) < len(set(cells)):
-        raise AccessDenied(
-            f"This area reaches beyond {user.locality}: as {user.label} you can profile "
-            "hexagons and hot spots in your locality, and any ward or locality."
-        )

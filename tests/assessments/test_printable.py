@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import h3
 import pytest
+import shapely
 
 from assessments.disclosure import get_policy
 from assessments.printable import PrintableProfile, printable_profile
@@ -36,12 +37,35 @@ def _ward(store: Store, locality: str) -> str:
 
 
 def _cell_in(store: Store, ward: str, resolution: int = 9) -> str:
+    """Return a cell lying wholly inside the ward (its polygon within the ward's)."""
     found = store.query(
-        "SELECT h3_cell FROM coverage WHERE resolution = ? AND ward_code = ? "
-        "ORDER BY h3_cell LIMIT 1",
+        "SELECT h3_cell FROM coverage WHERE resolution = ? AND ward_code = ? ORDER BY h3_cell",
         [resolution, ward],
     )
-    return h3.int_to_str(int(found["h3_cell"].iloc[0]))
+    outline = store.boundaries("ward").set_index("code").loc[ward, "geometry"]
+    for cell in found["h3_cell"]:
+        text = h3.int_to_str(int(cell))
+        shape = shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(text)])
+        if outline.contains(shape):
+            return text
+    raise AssertionError(f"no cell wholly inside {ward}")
+
+
+def _straddling(store: Store, locality: str, resolution: int = 9) -> str:
+    """Return a cell whose centre is in the locality but which reaches beyond it."""
+    wards = store.boundaries("ward")
+    inside = shapely.union_all(wards.loc[wards["parent_code"] == locality, "geometry"])
+    codes = sorted(wards.loc[wards["parent_code"] == locality, "code"])
+    found = store.query(
+        "SELECT h3_cell FROM coverage WHERE resolution = ? AND ward_code IN (SELECT unnest(?))",
+        [resolution, codes],
+    )
+    for cell in found["h3_cell"]:
+        text = h3.int_to_str(int(cell))
+        shape = shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(text)])
+        if not inside.buffer(1e-7).covers(shape) and inside.contains(shape.centroid):
+            return text
+    raise AssertionError("no straddling cell")
 
 
 @pytest.mark.parametrize("user", [ADMIN, NORTH, ENGAGE], ids=lambda u: u.role.value)
@@ -73,6 +97,9 @@ def test_locality_officer_profiles_hexagons_only_in_their_locality(store: Store)
     own = _cell_in(store, _ward(store, "North"))
     other = _cell_in(store, _ward(store, "South"))
     printable_profile(store, NORTH, f"h3:{own}", date_from=FIRST, date_to=LAST)
-    with pytest.raises(AccessDenied, match="beyond North"):
+    with pytest.raises(AccessDenied, match="not wholly inside North"):
         printable_profile(store, NORTH, f"h3:{other}", date_from=FIRST, date_to=LAST)
+    edge = _straddling(store, "North")  # its centre is in North, not all of it
+    with pytest.raises(AccessDenied, match="not wholly inside North"):
+        printable_profile(store, NORTH, f"h3:{edge}", date_from=FIRST, date_to=LAST)
     printable_profile(store, ADMIN, f"h3:{other}", date_from=FIRST, date_to=LAST)
