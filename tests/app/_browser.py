@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from layers import accounts
 from layers.access import Role
@@ -103,12 +104,24 @@ def running_app(
 
 
 def submit_sign_in(page: Page, name: str, password: str) -> None:
-    """Type a user name and password into the sign-in form and press Sign in."""
-    form = page.get_by_test_id("stForm")
-    expect(form.get_by_label("User name")).to_be_visible(timeout=60_000)
-    form.get_by_label("User name").fill(name)
-    form.get_by_label("Password", exact=True).fill(password)
-    form.get_by_role("button", name="Sign in").click()
+    """Type a user name and password into the sign-in form and press Sign in.
+
+    On a busy machine the first script run can redraw the form while it is being filled
+    (the button is then detached); the form is filled again, up to three times. A click
+    that timed out was never made, so no attempt is counted twice.
+    """
+    for attempt in range(3):
+        form = page.get_by_test_id("stForm")
+        expect(form.get_by_label("User name")).to_be_visible(timeout=60_000)
+        expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=60_000)  # idle
+        try:
+            form.get_by_label("User name").fill(name, timeout=15_000)
+            form.get_by_label("Password", exact=True).fill(password, timeout=15_000)
+            form.get_by_role("button", name="Sign in").click(timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
 
 
 def sign_in(page: Page, name: str = "admin", password: str | None = None) -> None:
