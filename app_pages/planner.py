@@ -270,11 +270,12 @@ def _show_map(
 
 
 def _map(shapes: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, static_dir: Path) -> folium.Map:
-    west, south, east, north = (shapes if len(shapes) else wards).total_bounds
+    bounds = (shapes if len(shapes) else wards).total_bounds
+    west, south, east, north = bounds
+    zoom = maps.zoom_to_fit(bounds, width_px=640, height_px=_MAP_HEIGHT - 48)
     m = maps.base_map(
-        center=((west + east) / 2, (south + north) / 2), zoom=12, static_dir=static_dir
+        center=((west + east) / 2, (south + north) / 2), zoom=zoom, static_dir=static_dir
     )
-    m.fit_bounds([[south, west], [north, east]], padding=(24, 24))
     maps.boundary_layer(wards, name="Ward boundaries").add_to(m)
     maps.ranked_layer(shapes, name="Places ranked").add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)

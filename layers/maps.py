@@ -75,6 +75,7 @@ __all__ = [
     "standalone_html",
     "step_words",
     "survey_layer",
+    "zoom_to_fit",
 ]
 
 APPROXIMATE_NOTE = "Demo ward boundaries: an approximation, not official"
@@ -282,6 +283,45 @@ def boundary_layer(
         note = html.escape(APPROXIMATE_NOTE)
         LayerBox(note, position="bottomleft", css_class="atlas-box atlas-note").add_to(layer)
     return layer
+
+
+def zoom_to_fit(
+    bounds: Sequence[float], *, width_px: int = 700, height_px: int = 520, most: int = 17
+) -> int:
+    """Return the largest web-map zoom at which a box fits a map of the given size.
+
+    Worked out on the server, so the page need not call Leaflet's ``fitBounds``: in a
+    frame that is not laid out yet (0 pixels wide) that gives a zoom of NaN and the error
+    "Invalid LatLng object: (NaN, NaN)".
+
+    Parameters
+    ----------
+    bounds
+        ``(west, south, east, north)`` in degrees (``GeoDataFrame.total_bounds``).
+    width_px, height_px
+        The map's size on screen.
+    most
+        The closest zoom returned (a single point would otherwise zoom in forever).
+
+    Returns
+    -------
+    int
+        Zoom 1 to ``most``.
+    """
+    west, south, east, north = (float(b) for b in bounds)
+    if not all(np.isfinite([west, south, east, north])):
+        raise SchemaError(f"bounds must be finite degrees; received {tuple(bounds)}")
+
+    def mercator_y(lat: float) -> float:
+        lat = float(np.clip(lat, -85.0511, 85.0511))
+        return float(np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)))
+
+    spans = (
+        max(east - west, 1e-9) / 360.0,
+        max(mercator_y(north) - mercator_y(south), 1e-9) / (2 * np.pi),
+    )
+    fits = min(np.log2(width_px / 256.0 / spans[0]), np.log2(height_px / 256.0 / spans[1]))
+    return int(np.clip(np.floor(fits), 1, most))
 
 
 def layer_list(*, collapsed: bool = False, position: str = "topright") -> folium.LayerControl:

@@ -640,3 +640,28 @@ def test_standalone_html_loads_from_the_cdn_and_leaves_the_map_alone(tmp_path: P
     assert VENDOR_URL not in page
     assert "Hot spot, 99% confidence" in page
     assert all(url.startswith(VENDOR_URL) for _, url in m.default_js)
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [(-2.7, 51.4, -2.5, 51.55), (-2.6, 51.45, -2.59, 51.46), (-3.0, 51.0, -1.0, 52.5)],
+)
+def test_zoom_to_fit_is_the_largest_zoom_whose_box_fits_the_map(
+    bounds: tuple[float, float, float, float],
+) -> None:
+    from pyproj import Transformer
+
+    west, south, east, north = bounds
+    to_web = Transformer.from_crs(4326, 3857, always_xy=True)
+    (x0, x1), (y0, y1) = (
+        to_web.transform([west, east], [south, north])[0],
+        to_web.transform([west, east], [south, north])[1],
+    )
+
+    def fits(zoom: int) -> bool:  # metres per pixel of the web map at this zoom
+        metres = 2 * np.pi * 6378137 / (256 * 2**zoom)
+        return (x1 - x0) / metres <= 700 and (y1 - y0) / metres <= 520
+
+    zoom = maps.zoom_to_fit(bounds, width_px=700, height_px=520)
+    assert fits(zoom)
+    assert zoom == 17 or not fits(zoom + 1)
