@@ -23,7 +23,8 @@ from layers._arguments import Limits, check_rows, file_bytes, limits_or_default
 from layers._errors import FileRefused
 from layers._files import check_text
 from layers._import_audit import audited
-from layers.ingest import ImportReport, file_hash, log_record, open_store, study_areas
+from layers._import_log import file_hash
+from layers.ingest import ImportReport, log_record, open_store, study_areas
 from layers.settings import Settings
 from layers.store import Store
 

@@ -9,7 +9,6 @@ log (who: the ``actor`` keyword, by default ``cli:<OS user>``; a failed import t
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -27,7 +26,7 @@ from layers import localities as L
 from layers import schema as S
 from layers._arguments import Limits
 from layers._import_audit import audited
-from layers.export import neutralise_formulas
+from layers._import_log import combined_hash, file_hash, write_rejected
 from layers.readers import ReadResult, SourceFile, read_layer
 from layers.settings import Settings
 from layers.store import Store, Writer
@@ -197,13 +196,13 @@ def _store_result(
         result.valid, kind=result.kind, areas=areas, resolution=settings.store_resolution
     )
     outside = _outside_count(indexed, result.kind)
-    content_hash = _combined_hash(result.sources)
+    content_hash = combined_hash(result.sources)
     with store.transaction() as writer:
         _ensure_study_area(writer, areas, settings, import_id)
         imported, duplicates = writer.add_events(result.kind, indexed.assign(import_id=import_id))
         hashes = {s.name: s.sha256 for s in result.sources}
         writer.add_rejected(result.kind, result.rejected, import_id=import_id, hashes=hashes)
-        rejected_path = _write_rejected(result, settings.rejected_dir, import_id)
+        rejected_path = write_rejected(result, settings.rejected_dir, import_id)
         report = ImportReport(
             import_id=import_id,
             kind=result.kind.value,
@@ -446,31 +445,6 @@ def _notes(result: ReadResult, outside: int, areas: StudyAreas) -> tuple[str, ..
             "with: python -m layers import boundaries FILE --map ward_id=code ward_name=name"
         )
     return tuple(notes)
-
-
-def _write_rejected(result: ReadResult, folder: Path, import_id: str) -> Path | None:
-    if result.rejected.empty:
-        return None
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{import_id}-{result.kind.value}-rejected.csv"
-    neutralise_formulas(result.rejected).to_csv(path, index=False)
-    return path
-
-
-def _combined_hash(sources: Sequence[SourceFile]) -> str:
-    digest = hashlib.sha256()
-    for source in sorted(sources, key=lambda s: s.sha256):
-        digest.update(source.sha256.encode())
-    return digest.hexdigest()
-
-
-def file_hash(path: Path) -> str:
-    """Return the SHA-256 of a file's bytes (the import log's content hash)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def log_record(report: ImportReport, content_hash: str, started: datetime) -> dict[str, Any]:
