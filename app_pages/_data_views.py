@@ -14,6 +14,7 @@ from app_pages._data_upload import (
     rejected_table,
     safe_name,
 )
+from app_pages._exports import record_download
 from assessments import scoped
 from assessments.scoped import Store
 from layers.access import User
@@ -40,8 +41,12 @@ _OFFICIAL_WARDS = (
 )
 
 
-def show_rejected(result: ReadResult, name: str, *, key: str) -> None:
-    """Show why rows were rejected, the rows themselves, and a CSV download of them all."""
+def show_rejected(result: ReadResult, name: str, *, key: str, store: Store, user: User) -> None:
+    """Show why rows were rejected, the rows themselves, and a CSV download of them all.
+
+    The download (formula-safe; person references already pseudonymised) is written to
+    the audit log when clicked.
+    """
     rejected = result.rejected
     if rejected.empty:
         return
@@ -64,6 +69,8 @@ def show_rejected(result: ReadResult, name: str, *, key: str) -> None:
         mime="text/csv",
         key=key,
         icon=":material/download:",
+        on_click=record_download,
+        args=(str(store.path), user, "rejected rows", {"file": safe_name(name)}, "csv"),
     )
     st.caption("Row numbers count the header as row 1, as a spreadsheet shows them.")
 

@@ -56,7 +56,7 @@ def main() -> None:
         "Load a file into the atlas. It is checked as a whole and nothing is stored until "
         "you press Import; importing the same rows twice adds nothing."
     )
-    _show_last_import()
+    _show_last_import(store, user)
     upload = _choose_file(store, user, config)
     if upload is not None:
         _show_check(upload, store, user)
@@ -180,7 +180,7 @@ def _show_check(upload: Upload, store: Store, user: User) -> None:
     tiles[3].metric("Rejected", f"{len(result.rejected):,}")
     if result.notes:
         st.markdown("**Notes from reading the file**\n\n" + _bullets(result.notes))
-    show_rejected(result, upload.name, key="data_rejected_download")
+    show_rejected(result, upload.name, key="data_rejected_download", store=store, user=user)
 
 
 def _preview_counts(upload: Upload, store: Store, user: User) -> dict[str, int]:
@@ -221,14 +221,20 @@ def _offer_import(upload: Upload, store: Store, user: User, config: Settings) ->
     st.rerun()  # the whole app, sidebar included, now reads the new store version
 
 
-def _show_last_import() -> None:
+def _show_last_import(store: Store, user: User) -> None:
     last = st.session_state.get(_LAST)
     if not isinstance(last, LastImport):
         return
     st.success(f"**{markdown_text(last.upload.name)}**: {report_words(last.report)}")
     if last.report.notes:
         st.markdown(_bullets(last.report.notes))
-    show_rejected(last.upload.result, last.upload.name, key="data_last_rejected_download")
+    show_rejected(
+        last.upload.result,
+        last.upload.name,
+        key="data_last_rejected_download",
+        store=store,
+        user=user,
+    )
 
 
 main()
