@@ -128,14 +128,17 @@ def _map(page: Page) -> FrameLocator:
 
 def _tooltips(page: Page, frame: FrameLocator) -> dict[str, int]:
     """Hover every shape of the map; return each tooltip's text and the shape showing it."""
-    found: dict[str, int] = {}
+    # A tooltip still closing when the next shape is hovered reads without its line breaks
+    # (innerText of an element no longer laid out), so the same tooltip is known by its
+    # text without white space and keeps the shape it was first seen on.
+    found: dict[str, tuple[str, int]] = {}
     paths = frame.locator(PATHS)
     for i in range(paths.count()):
         paths.nth(i).hover(force=True)
         for tip in frame.locator(".leaflet-tooltip").all_inner_texts():  # does not wait
-            found.setdefault(tip, i)
+            found.setdefault("".join(tip.split()), (tip, i))
     page.mouse.move(5, 5)
-    return found
+    return dict(found.values())
 
 
 def _toggle(frame: FrameLocator, layer: str) -> None:
