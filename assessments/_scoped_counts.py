@@ -24,7 +24,7 @@ from assessments._scoped_access import (
 )
 from assessments._scoped_hierarchy import TABLE_DTYPES, Hierarchy
 from assessments._scoped_protect import protect_block
-from assessments.disclosure import DisclosurePolicy
+from assessments.disclosure import DisclosurePolicy, pinned_note
 from layers import aggregate
 from layers import schema as S
 from layers.access import User
@@ -70,13 +70,18 @@ def scoped_counts(
     exact = city.own_rows(own_locality(user))
     shown = city.values.astype(str).astype(object)
     hidden = np.zeros(city.values.shape, dtype=bool)
+    pinned = np.zeros(city.values.shape, dtype=bool)
     attrs: dict[str, object] = {"unassigned": 0, "scope": "", "statement": "", "hidden": 0}
     attrs["scope"] = scope_sentence(user, unit, within, place)
     if (~exact[keep]).any():
         result = protect_block(city.values[~exact], city.sums(~exact), policy)
         shown[~exact], hidden[~exact] = result.shown, result.hidden
+        pinned[~exact] = result.pinned
         attrs["statement"] = result.statement
     attrs["hidden"] = int(hidden[keep].sum())
+    exposed = int(pinned[keep].sum())
+    attrs["exposed"] = exposed
+    attrs["statement"] = f"{attrs['statement']}{pinned_note(exposed)}"
     return city.frame(keep, shown, hidden, attrs)
 
 
@@ -87,5 +92,11 @@ def _all_exact(table: pd.DataFrame, scope: str, unassigned: int = 0) -> pd.DataF
         shown=counts.astype("str"),
         exact=np.ones(len(table), dtype=bool),
     )
-    out.attrs = {"unassigned": unassigned, "scope": scope, "statement": "", "hidden": 0}
+    out.attrs = {
+        "unassigned": unassigned,
+        "scope": scope,
+        "statement": "",
+        "hidden": 0,
+        "exposed": 0,
+    }
     return out

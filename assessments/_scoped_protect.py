@@ -8,7 +8,9 @@ zeros of that sum are hidden too (``<5`` then reads 0 to 4, and the statement sa
 when even that fails, every non-zero figure of the block is, if that helps. Figures
 that stay exposed then are exposed by the known sums themselves (a city total of 8 with
 two areas under 5 outside the user's own: each is 4), whatever is hidden. A zero that
-the sums pin down is not protected: the policy shows a true zero.
+the sums pin down is not protected: the policy shows a true zero. The figures the sums
+give away are marked (``Protection.pinned``) so that a table showing any of them can say
+so (``disclosure.pinned_note``).
 """
 
 from __future__ import annotations
@@ -42,12 +44,15 @@ class Protection:
         The policy statement, saying so when some zeros are hidden too.
     exposed
         Hidden non-zero figures the known sums still pin down (0 unless unavoidable).
+    pinned
+        True where a hidden figure is one of those (same shape as ``values``).
     """
 
     shown: np.ndarray
     hidden: np.ndarray
     statement: str
     exposed: int
+    pinned: np.ndarray
 
 
 def protect_block(
@@ -85,7 +90,7 @@ def protect_block(
         left = _exposed(values, everything, constraints, policy, primary)
         if left.size < exposed.size:  # else hiding everything would not help
             hidden, exposed = everything, left
-    return _display(values, hidden, primary, policy, int(exposed.size))
+    return _display(values, hidden, primary, policy, exposed)
 
 
 def _display(
@@ -93,7 +98,7 @@ def _display(
     hidden: np.ndarray,
     primary: np.ndarray,
     policy: DisclosurePolicy,
-    exposed: int,
+    exposed: np.ndarray,
 ) -> Protection:
     shown = np.empty(values.shape, dtype=object)
     for index, value in np.ndenumerate(values):
@@ -106,7 +111,15 @@ def _display(
     statement = policy.statement()
     if policy.show_zero and bool((primary & (values == 0)).any()):
         statement += ZEROS_NOTE.format(label=policy.small_label)
-    return Protection(shown=shown, hidden=hidden, statement=statement, exposed=exposed)
+    pinned = np.zeros(values.size, dtype=bool)
+    pinned[exposed] = True
+    return Protection(
+        shown=shown,
+        hidden=hidden,
+        statement=statement,
+        exposed=int(exposed.size),
+        pinned=pinned.reshape(values.shape),
+    )
 
 
 def _small(values: np.ndarray, policy: DisclosurePolicy) -> np.ndarray:

@@ -25,6 +25,13 @@ PUBLIC_ROUNDING: int = Settings().public_rounding
 SECONDARY_MARKER = "[c]"
 """How a figure hidden only to protect another one (secondary suppression) is shown."""
 
+PINNED_NOTE = (
+    " Caution: {n} hidden figure{s} here can still be worked out from the totals, because"
+    " too few events fall outside the figures shown to hide {them}. Keep this table within"
+    " the partnership."
+)
+"""Added to the statement of a table whose known totals give some hidden figures away."""
+
 RATE_SIGNIFICANT_FIGURES: Mapping[str, int] = {"public": 2, "partnership": 3}
 """Significant figures a rate keeps under each policy (other policies: 3)."""
 
@@ -137,6 +144,20 @@ def get_policy(name: str, *, settings: Settings | None = None) -> DisclosurePoli
             f"Unknown disclosure policy {name!r}. Use one of: {', '.join(sorted(policies))}."
         )
     return policies[name]
+
+
+def pinned_note(count: int) -> str:
+    """Return the caution a statement carries when ``count`` hidden figures are pinned.
+
+    Secondary suppression cannot always help: when a known total is spread thinly (a
+    month with 8 events outside a user's locality, split over two localities under 5),
+    its parts follow from it whatever is hidden. The reader must be told: ``""`` when
+    ``count`` is 0.
+    """
+    if count <= 0:
+        return ""
+    one = count == 1
+    return PINNED_NOTE.format(n=count, s="" if one else "s", them="it" if one else "them")
 
 
 def disclose_count(value: int, policy: DisclosurePolicy) -> str:
@@ -406,7 +427,7 @@ def _display(
     out.attrs["secondary"] = pd.DataFrame(secondary, index=table.index, columns=columns)
     out.attrs["exposed"] = int(exposed)
     out.attrs["policy"] = policy.name
-    out.attrs["statement"] = policy.statement()
+    out.attrs["statement"] = policy.statement() + pinned_note(int(exposed))
     return out
 
 

@@ -28,8 +28,9 @@ def disclosed_csv(
 
     The table goes through :func:`assessments.disclosure.protect_table` (same options),
     then :func:`layers.export.safe_csv` (UTF-8 with BOM, formulas neutralised, CRLF).
-    The last row holds the policy statement in the first column and nothing else, so a
-    spreadsheet shows it under the data; a program reading the file drops the last row.
+    The last row holds the table's statement (the policy's, with any caution the
+    protection added) in the first column and nothing else, so a spreadsheet shows it
+    under the data; a program reading the file drops the last row.
     A table that :func:`disclosed_counts_table` already protected can be passed with
     ``count_columns=()``: it is written as it is, with its statement.
 
@@ -48,7 +49,8 @@ def disclosed_csv(
     protected = _protected(
         table, count_columns, policy, total_column, group_columns, column_totals, rate_columns
     )
-    return safe_csv(_with_statement(protected, policy.statement()))
+    statement = str(protected.attrs.get("statement") or "") or policy.statement()
+    return safe_csv(_with_statement(protected, statement))
 
 
 def disclosed_counts_table(counts: pd.DataFrame, *, policy: DisclosurePolicy) -> pd.DataFrame:

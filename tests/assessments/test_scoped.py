@@ -13,6 +13,7 @@ import shapely
 from assessments import scoped
 from assessments._scoped_protect import protect_block
 from assessments.disclosure import get_policy
+from assessments.exports import disclosed_csv
 from layers import queries
 from layers._errors import AccessDenied
 from layers.access import User
@@ -91,6 +92,7 @@ def test_full_detail_users_get_the_aggregate_counts(
         "scope": "",
         "statement": "",
         "hidden": 0,
+        "exposed": 0,
     }
 
 
@@ -245,6 +247,34 @@ def test_protected_figures_cannot_be_worked_out(
     assert (shown["count"].to_numpy()[visible] == truth["count"].to_numpy()[visible]).all()
 
 
+@pytest.mark.parametrize("user", [NORTH, ENGAGE], ids=["north", "engagement"])
+@pytest.mark.parametrize("kind", ["incidents", "missing", "knife"])
+def test_figures_the_totals_give_away_are_counted_and_the_reader_warned(
+    store: Store, user: User, kind: str
+) -> None:
+    view: dict[str, Any] = {**VIEW, "kinds": (kind,), "period": "month"}
+    shown, truth = _joint(store, user, view)
+    sums = _known_sums(truth, wards(store).set_index("code")["parent_code"])
+    pinned = [i for i in recoverable(shown, truth, sums) if truth["count"].iloc[i] > 0]
+    tables = [scoped.counts(store, user, by=by, **view) for by in ("ward", "locality")]
+    assert sum(int(t.attrs["exposed"]) for t in tables) == len(pinned)
+    for table in tables:
+        warned = "can still be worked out from the totals" in table.attrs["statement"]
+        assert warned == (table.attrs["exposed"] > 0)
+
+
+def test_north_knife_months_have_figures_the_totals_give_away(store: Store) -> None:
+    view: dict[str, Any] = {**VIEW, "kinds": ("knife",), "period": "month"}
+    tables = [scoped.counts(store, NORTH, by=by, **view) for by in ("ward", "locality")]
+    assert sum(int(t.attrs["exposed"]) for t in tables) > 0
+    for table in (t for t in tables if t.attrs["exposed"]):
+        assert f"Caution: {table.attrs['exposed']} hidden figure" in table.attrs["statement"]
+        table.attrs["policy"] = "partnership"
+        data = disclosed_csv(table, count_columns=(), policy=get_policy("partnership"))
+        last = data.decode("utf-8-sig").strip().splitlines()[-1]
+        assert "can still be worked out from the totals" in last
+
+
 def _all_hidden(shown: pd.DataFrame, truth: pd.DataFrame, mine: np.ndarray) -> pd.DataFrame:
     """The table with every figure outside the user's own areas hidden."""
     small = truth["count"].to_numpy() < 5
@@ -281,7 +311,7 @@ def test_no_hidden_value_is_left_anywhere(store: Store, user: User) -> None:
     shown = scoped.counts(store, user, by="ward", period="month", **view)
     hidden = ~shown["exact"]
     assert shown.loc[hidden, "count"].isna().all()
-    assert set(shown.attrs) == {"unassigned", "scope", "statement", "hidden"}
+    assert set(shown.attrs) == {"unassigned", "scope", "statement", "hidden", "exposed"}
     assert shown.attrs["unassigned"] == 0
     assert all(isinstance(v, (str, int)) for v in shown.attrs.values())
     assert (
