@@ -1,23 +1,18 @@
-"""Text from files stays text wherever it is shown, and no CSV export carries a formula.
+"""Hostile text imported into a store stays text on every map, profile and store export.
 
 A small store is built the way a partnership fills one: the demo store, then official
 boundaries whose ward names are hostile, a police.uk month whose location description is
 an HTML payload, an intervention and a survey with hostile text. Every map layer, the
-HTML and PDF profiles and every CSV export are then checked against it.
+HTML and PDF profiles and the CSV exports of store tables are then checked against it.
 """
 
 from __future__ import annotations
 
-import ast
-import csv
 import html
-import io
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -36,94 +31,29 @@ from hotspots.gistar import gi_star, gi_star_areas
 from hotspots.kde import contours, kde_grid
 from hotspots.overlap import multi_harm_overlap
 from layers import aggregate, maps, queries
-from layers import schema as S
-from layers.demo_store import build_demo_store
-from layers.export import FORMULA_STARTS, neutralise_formulas, safe_csv
+from layers.export import safe_csv
 from layers.ingest import import_files
-from layers.settings import Settings, load_settings
-from layers.store import Store
-
-ROOT = Path(__file__).resolve().parent.parent
-LOCATION = "<img src=x onerror=alert(1)>"
-SCRIPT_WARD = "<script>alert(2)</script>"
-BRACES_WARD = "{{ 7*7 }}"
-FORMULA = '=HYPERLINK("http://x","y")'
-IMAGE_WARD = "![x](http://beacon.invalid/x.png)"  # Markdown that would fetch an image
-LITERAL_WARD = "${alert(5)}"  # runs inside a JavaScript template literal (folium's tooltips)
-INTERVENTION = "<svg onload=alert(3)>"
-QUESTION = '"><img src=x onerror=alert(4)>'
-AGENCY = "@SUM(1+1)"
-WARD_NAMES = (SCRIPT_WARD, BRACES_WARD, FORMULA, IMAGE_WARD, LITERAL_WARD)
-RAW = ("<img src=x", "<script>alert", "<svg onload", '"><img')  # never reach a parser
-MONTH = "2026-10"
-HOSTILE_ROWS = 250  # incidents at the hostile location: the commonest place in its ward
-POPPLER = shutil.which("pdftotext") is not None
-
-
-@dataclass(frozen=True)
-class Hostile:
-    """A store holding hostile text, and where it went."""
-
-    settings: Settings
-    store: Store
-    codes: dict[str, str]  # hostile ward name -> its code
-    rejected_path: Path  # the incidents import's rejected rows (one: the formula category)
-
-
-def build_hostile_store(home: Path) -> Hostile:
-    """Build the demo store in ``home`` and import hostile boundaries and layers into it."""
-    settings = load_settings(
-        store=home / "atlas.duckdb", secret_file=home / "key", rejected_dir=home / "rejected"
-    )
-    build_demo_store(settings, seed=11, scale=0.3)
-    wards = Store(settings.store).boundaries("ward").set_index("code")
-    counted = aggregate.counts(Store(settings.store), by="ward")
-    busiest = counted.nlargest(len(WARD_NAMES), "count")["area_code"]  # ranked high, mapped
-    codes = dict(zip(WARD_NAMES, busiest, strict=True))
-    renamed = wards.copy()
-    renamed.loc[list(codes.values()), "name"] = list(codes)
-    renamed.reset_index()[["code", "name", "geometry"]].to_file(
-        home / "wards.geojson", driver="GeoJSON"
-    )
-    import_files("boundaries", [home / "wards.geojson"], settings=settings)
-    point = wards.geometry[codes[SCRIPT_WARD]].representative_point()
-    lon, lat = f"{point.x:.6f}", f"{point.y:.6f}"
-    report = import_files("incidents", [_police_month(home, lon, lat)], settings=settings)
-    import_files("interventions", [_interventions(home, lon, lat)], settings=settings)
-    import_files("surveys", [_surveys(home, codes[SCRIPT_WARD])], settings=settings)
-    assert report.rejected == 1
-    assert report.rejected_path is not None
-    return Hostile(settings, Store(settings.store), codes, Path(report.rejected_path))
-
-
-def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
-def _police_month(home: Path, lon: str, lat: str) -> Path:
-    force = "Avon and Somerset Constabulary"
-    rows = [
-        [f"{i:064x}", MONTH, force, force, lon, lat, LOCATION, "", "", "Burglary", "", ""]
-        for i in range(1, HOSTILE_ROWS + 1)
-    ]
-    rows.append(["f" * 64, MONTH, force, force, lon, lat, "On or near X", "", "", FORMULA, "", ""])
-    return _write(home / f"{MONTH}-avon-and-somerset-street.csv", list(S.POLICE_UK_COLUMNS), rows)
-
-
-def _interventions(home: Path, lon: str, lat: str) -> Path:
-    header = ["id", "name", "intervention_type", "start_date", "lead_agency", "notes", "lon"]
-    row = ["x-1", INTERVENTION, FORMULA, "2025-01-01", AGENCY, BRACES_WARD, lon, lat]
-    return _write(home / "interventions.csv", [*header, "lat"], [row])
-
-
-def _surveys(home: Path, code: str) -> Path:
-    header = ["id", "survey", "question", "answer", "date", "area_code"]
-    rows = [[f"h{i}", "Safety", QUESTION, str(1 + i % 5), "2026-09", code] for i in range(20)]
-    return _write(home / "surveys.csv", header, rows)
+from tests._safe_output_support import (
+    AGENCY,
+    BRACES_WARD,
+    FORMULA,
+    HOSTILE_ROWS,
+    IMAGE_WARD,
+    INTERVENTION,
+    LITERAL_WARD,
+    LOCATION,
+    POPPLER,
+    QUESTION,
+    RAW,
+    ROOT,
+    SCRIPT_WARD,
+    WARD_NAMES,
+    Hostile,
+    _assert_neutral,
+    _cells,
+    _police_month,
+    build_hostile_store,
+)
 
 
 @pytest.fixture(scope="module")
@@ -334,78 +264,7 @@ def test_the_pdf_profile_prints_hostile_text_literally(hostile: Hostile, tmp_pat
         assert "".join(text.split()) in squeezed, text
 
 
-# --- CSV exports --------------------------------------------------------------------------------
-
-STARTS = {repr(start): start for start in FORMULA_STARTS}
-
-
-def _cells(data: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-
-
-def _hostile_table(start: str) -> pd.DataFrame:
-    payload = f"{start}cmd|' /C calc'!A0"
-    return pd.DataFrame(
-        {
-            "text": [payload, "Ashley"],
-            "string": pd.Series([payload, None], dtype="string"),
-            "category": pd.Categorical(["Ashley", payload]),
-            f"{start}head": ["a", "b"],
-            "count": [-3, 40],
-            "rate": [-1.5, 2.25],
-            "mixed": pd.Series([-2, 7], dtype=object),
-            "as_text": ["-1", "+2.5"],
-        }
-    )
-
-
-def _assert_neutral(rows: list[list[str]]) -> None:
-    for row in rows:
-        for cell in row:
-            assert not cell.lstrip(" ").startswith(FORMULA_STARTS) or _number(cell), cell
-
-
-def _number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
-@pytest.mark.parametrize("start", list(STARTS.values()), ids=list(STARTS))
-def test_safe_csv_neutralises_every_formula_start_and_keeps_numbers(start: str) -> None:
-    data = safe_csv(_hostile_table(start))
-    rows = _cells(data)
-    _assert_neutral(rows)
-    payload = f"{start}cmd|' /C calc'!A0"
-    assert rows[0][3] == f"'{start}head"
-    assert [rows[1][0], rows[1][1], rows[2][2]] == [f"'{payload}"] * 3
-    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
-    assert back["count"].tolist() == [-3, 40]
-    assert back["rate"].tolist() == [-1.5, 2.25]
-    assert back["mixed"].tolist() == [-2, 7]
-    assert back["as_text"].tolist() == [-1.0, 2.5]  # plain numbers stay numbers
-
-
-@pytest.mark.parametrize("start", list(STARTS.values()), ids=list(STARTS))
-def test_disclosed_csv_neutralises_every_formula_start(start: str) -> None:
-    table = _hostile_table(start)[["text", "category", "count"]].assign(count=[30, 45])
-    rows = _cells(disclosed_csv(table, count_columns=["count"], policy=get_policy("public")))
-    _assert_neutral(rows)
-    assert rows[1][0] == f"'{start}cmd|' /C calc'!A0"
-    assert rows[1][2] == "30"
-
-
-def test_spreadsheet_formulas_after_a_number_are_still_neutralised() -> None:
-    frame = pd.DataFrame({"x": ["-1+2", "-2+3+cmd|' /C calc'!A0", " =1+1", "-1", "-12%"]})
-    assert neutralise_formulas(frame)["x"].tolist() == [
-        "'-1+2",
-        "'-2+3+cmd|' /C calc'!A0",
-        "' =1+1",
-        "-1",
-        "-12%",
-    ]
+# --- CSV exports of the hostile store ----------------------------------------------------------
 
 
 def test_exports_of_store_tables_neutralise_hostile_ward_names(hostile: Hostile) -> None:
@@ -445,72 +304,6 @@ def test_the_counts_command_neutralises_hostile_ward_names(hostile: Hostile) -> 
     rows = _cells(done.stdout)
     assert f"'{FORMULA}" in {cell for row in rows for cell in row}
     _assert_neutral(rows)
-
-
-def _exported(path: Path) -> tuple[set[str], bool]:
-    """Whether the module writes CSV itself, and whether a CSV download bypasses an exporter."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    assigned = {
-        target.id: node.value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Assign)
-        for target in node.targets
-        if isinstance(target, ast.Name)
-    }
-    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
-    names = {_name(call.func) for call in calls}
-    bypass = False
-    for call in calls:
-        if _name(call.func) == "download_button" and _is_csv(call):
-            data = call.args[1] if len(call.args) > 1 else None
-            data = data or next((k.value for k in call.keywords if k.arg == "data"), None)
-            if isinstance(data, ast.Name):
-                data = assigned.get(data.id)
-            bypass |= not (isinstance(data, ast.Call) and _name(data.func) in _EXPORTERS)
-    return names, bypass
-
-
-def _name(node: ast.expr) -> str:
-    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
-
-
-_EXPORTERS = {"safe_csv", "disclosed_csv"}
-
-
-def _is_csv(call: ast.Call) -> bool:
-    words = [k.value.value for k in call.keywords if isinstance(k.value, ast.Constant)]
-    words += [v.value for k in call.keywords if isinstance(k.value, ast.JoinedStr)
-              for v in k.value.values if isinstance(v, ast.Constant)]  # fmt: skip
-    return any(isinstance(w, str) and (w.endswith(".csv") or w == "text/csv") for w in words)
-
-
-def test_every_csv_leaves_through_an_exporter() -> None:
-    """No module writes CSV by itself, and every CSV download comes from an export function."""
-    writers, downloads = set(), set()
-    for package in ("app_pages", "assessments", "layers"):
-        for path in (ROOT / package).rglob("*.py"):
-            where = str(path.relative_to(ROOT))
-            names, bypass = _exported(path)
-            if "to_csv" in names and where != "layers/export.py":
-                writers.add(where)
-            if bypass:
-                downloads.add(where)
-    assert writers <= {"layers/_import_log.py", "layers/__main__.py"}  # via neutralise_formulas
-    assert downloads == set()
-
-
-def test_the_download_check_sees_a_raw_csv_download(tmp_path: Path) -> None:
-    page = tmp_path / "page.py"
-    page.write_text(
-        "data = table.to_csv().encode()\n"
-        "st.download_button('CSV', data, file_name='x.csv')\n"
-        "ok = safe_csv(table)\n"
-        "st.download_button('CSV', data=ok, mime='text/csv')\n",
-        encoding="utf-8",
-    )
-    assert _exported(page) == ({"to_csv", "encode", "download_button", "safe_csv"}, True)
-    page.write_text("st.download_button('CSV', data=safe_csv(t), file_name=f'{n}.csv')\n")
-    assert _exported(page)[1] is False
 
 
 def test_hostile_wards_are_stored_as_given(hostile: Hostile) -> None:

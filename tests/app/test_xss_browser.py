@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, FrameLocator, Page, expect
 
-from tests.app._browser import CHROMIUM, ROOT, Traffic, offline_page, running_app, sign_in
-from tests.test_safe_output import (
+from tests._safe_output_support import (
     AGENCY,
     BRACES_WARD,
     FORMULA,
@@ -33,6 +32,7 @@ from tests.test_safe_output import (
     Hostile,
     build_hostile_store,
 )
+from tests.app._browser import CHROMIUM, ROOT, Traffic, offline_page, running_app, sign_in
 
 LEAFLET = ROOT / "static" / "vendor" / "leaflet" / "leaflet.js"
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'

@@ -1,6 +1,10 @@
-"""Fixtures shared by the layer tests: four small wards in British National Grid."""
+"""Fixtures shared by the layer tests: four small wards in British National Grid, a folder."""
 
 from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
@@ -18,3 +22,10 @@ def squares() -> gpd.GeoDataFrame:
              for j in range(2) for i in range(2)]  # fmt: skip
     table = {"wd_id": ["W4", "W3", "W2", "W1"], "wd_nm": ["Four", "Three", "Two", "One"]}
     return gpd.GeoDataFrame(table, geometry=boxes, crs="EPSG:27700")
+
+
+@pytest.fixture(scope="module")
+def folder() -> Iterator[Path]:
+    """A temporary folder kept for the whole module (the fuzz tests write into it)."""
+    with tempfile.TemporaryDirectory(prefix="atlas-fuzz-") as name:
+        yield Path(name)
