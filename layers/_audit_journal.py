@@ -11,6 +11,20 @@ inside the write transaction) and, once the new store file is in place, drops th
 lines from the journal (:func:`drop_folded`), keeping the last folded one as the chain's
 head. A crash between the two leaves lines that are in both; ``seq`` makes folding them
 again a no-op and readers skip them.
+
+A chain cut at its end still verifies, so the head is also anchored outside the journal
+and the store: an :class:`Anchor` (the newest ``seq`` and its hash, and the top ``seq``
+folded into the store) in ``audit-heads/`` beside the account store
+(``ATLAS_ACCOUNTS_FILE``), rewritten atomically (temporary file, ``os.replace``, mode
+600) under the journal's lock with every append and fold. It sits there, not beside the
+store, so that restoring the store file, or the whole data folder with its journal, from
+an older copy does not silently take the anchor back with it: the app and the command
+line must agree on the account store already, so they agree on the anchor too. Moving
+the store (or the account store) starts a new anchor; the log then reports once that it
+has none. An anchor ahead of the journal and the store is not lowered by the next
+append: the new record chains from the anchor, so a cut stays visible as a gap. The
+anchor is a tripwire, not a seal: whoever can write both folders can cut the log and
+rewrite the anchor to match, or delete it (reported until the next record re-creates it).
 """
 
 from __future__ import annotations
@@ -21,11 +35,21 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from layers._audit_anchor import (
+    Anchor,
+    anchor_or_none,
+    anchor_path,
+    chain_from,
+    read_anchor,
+    write_anchor,
+)
 
 GENESIS = "0" * 64
 """The ``prev`` of the first record."""
@@ -41,6 +65,16 @@ TABLE_DDL = (
 
 MAX_DETAIL_CHARS = 4000
 _TAIL_BLOCK = 8192
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The journal's records, its broken lines (1-based) and the anchor, read under one lock."""
+
+    records: list[dict[str, Any]]
+    broken: list[int]
+    anchor: Anchor | None
+    anchor_readable: bool = True
 
 
 def journal_path(store_path: Path | str) -> Path:
@@ -119,12 +153,14 @@ def append(
     Returns
     -------
     dict
-        The record as written.
+        The record as written; the anchor then names it.
     """
-    path = journal_path(store_path)
+    path, anchor_file = journal_path(store_path), anchor_path(store_path)
     with _locked(path, os.O_RDWR | os.O_APPEND, fcntl.LOCK_EX) as fd:
         last, ends_cleanly = _last_record(fd)
-        seq, prev = (last["seq"], last["hash"]) if last is not None else head()
+        local = (last["seq"], last["hash"]) if last is not None else head()
+        anchor = anchor_or_none(anchor_file)
+        seq, prev = chain_from((int(local[0]), str(local[1])), anchor)
         record: dict[str, Any] = {
             "seq": int(seq) + 1,
             "time": datetime.now(UTC).isoformat(timespec="microseconds"),
@@ -138,6 +174,8 @@ def append(
         line = ("" if ends_cleanly else "\n") + canonical(record) + "\n"
         os.write(fd, line.encode("utf-8"))
         os.fsync(fd)
+        folded = anchor.folded if anchor is not None else 0
+        write_anchor(anchor_file, Anchor(record["seq"], record["hash"], folded))
     return record
 
 
@@ -165,7 +203,28 @@ def read(store_path: Path | str) -> tuple[list[dict[str, Any]], list[int]]:
     path = journal_path(store_path)
     if not path.exists():
         return [], []
-    with _locked(path, os.O_RDONLY, fcntl.LOCK_SH) as fd, os.fdopen(os.dup(fd), "rb") as f:
+    with _locked(path, os.O_RDONLY, fcntl.LOCK_SH) as fd:
+        return _records(fd)
+
+
+def snapshot(store_path: Path | str) -> Snapshot:
+    """Return the journal and the head anchor as one append left them (read under the lock)."""
+    path = journal_path(store_path)
+    if not path.exists():
+        return _with_anchor([], [], anchor_path(store_path))
+    with _locked(path, os.O_RDONLY, fcntl.LOCK_SH) as fd:
+        return _with_anchor(*_records(fd), anchor_path(store_path))
+
+
+def _with_anchor(records: list[dict[str, Any]], broken: list[int], anchor_file: Path) -> Snapshot:
+    try:
+        return Snapshot(records, broken, read_anchor(anchor_file))
+    except ValueError:
+        return Snapshot(records, broken, None, anchor_readable=False)
+
+
+def _records(fd: int) -> tuple[list[dict[str, Any]], list[int]]:
+    with os.fdopen(os.dup(fd), "rb") as f:
         lines = f.read().decode("utf-8", errors="replace").split("\n")
     records, broken = [], []
     for number, line in enumerate(lines, start=1):
@@ -223,6 +282,18 @@ def drop_folded(store_path: Path | str, folded: int) -> None:
         finally:
             os.close(out)
         os.replace(tmp, path)  # while locked: a waiting appender sees the swap and reopens
+        _note_folded(store_path, folded)
+
+
+def _note_folded(store_path: Path | str, folded: int) -> None:
+    """Raise the anchor's ``folded`` mark (never lower it: a store going back is evidence)."""
+    try:
+        anchor_file = anchor_path(store_path)
+    except ValueError:  # unreadable settings: the new store is in place already; skip
+        return
+    anchor = anchor_or_none(anchor_file)
+    if anchor is not None and anchor.folded < folded:
+        write_anchor(anchor_file, replace(anchor, folded=folded))
 
 
 def _kept_lines(lines: list[str], folded: int) -> list[str]:

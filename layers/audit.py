@@ -4,7 +4,8 @@ Append-only and hash-chained. :func:`record` appends to a journal beside the sto
 JSON line per record, cheap enough for every sign-in); every write to the store folds the
 journal into the store's ``audit`` table (see :mod:`layers._audit_journal`). There is no
 function that changes or deletes a record; :func:`verify` reports any record that was
-edited, deleted or inserted outside this module.
+edited, deleted or inserted outside this module, and newest records cut off the end (the
+chain's head is anchored beside the account store, outside the journal and the store).
 
 A record's ``detail`` holds filters, areas, file names and row counts: never rows,
 passwords or person references.
@@ -136,12 +137,14 @@ def audit_log(
 
 
 def verify(store: Store | Path | str) -> list[str]:
-    """Check the hash chain of the whole log; return the problems found, in words.
+    """Check the hash chain of the whole log and its head; return the problems, in words.
 
     An edited record no longer matches its hash; a deleted one leaves a gap in ``seq``
-    and a broken link; an inserted one breaks the next record's link. (Deleting the very
-    newest records leaves no trace in a chain; the journal's folded head and the store's
-    copies of each other make that harder, not impossible.)
+    and a broken link; an inserted one breaks the next record's link. Records cut off the
+    end leave the log short of the head anchor (the newest ``seq`` and hash, kept beside
+    the account store); a store table cut, or put back from an older copy, ends before
+    the records it had taken in. A log without an anchor (one from before anchors) is
+    reported once; the next record written creates the anchor.
 
     Returns
     -------
@@ -149,15 +152,17 @@ def verify(store: Store | Path | str) -> list[str]:
         Empty when the chain is whole.
     """
     target = _store(store)
-    records, disagree = _merged(target)
-    _, broken = journal.read(target.path)
-    problems = [f"line {n} of the journal is not a whole record" for n in broken]
+    snap = journal.snapshot(target.path)  # first: the store only grows while we read it
+    table = _table_records(target)
+    records, disagree = _merge(table, snap.records)
+    problems = [f"line {n} of the journal is not a whole record" for n in snap.broken]
     problems += [f"record {s} differs between the store and the journal" for s in disagree]
     prev_seq, prev_hash = 0, journal.GENESIS
     for rec in records:
         problems += _check_one(rec, prev_seq, prev_hash)
         prev_seq, prev_hash = rec["seq"], rec["hash"]
-    return problems
+    table_top = table[-1]["seq"] if table else 0
+    return problems + _check_head(snap, records, table_top)
 
 
 def _check_one(rec: dict[str, Any], prev_seq: int, prev_hash: str) -> list[str]:
@@ -171,16 +176,64 @@ def _check_one(rec: dict[str, Any], prev_seq: int, prev_hash: str) -> list[str]:
     return problems
 
 
+def _check_head(snap: journal.Snapshot, records: list[dict[str, Any]], table_top: int) -> list[str]:
+    """Compare the log's end with the head anchor written with the newest record."""
+    anchor, held = snap.anchor, (records[-1]["seq"] if records else 0)
+    if anchor is None:
+        return [_NO_ANCHOR if snap.anchor_readable else _BAD_ANCHOR] if records else []
+    problems = []
+    if anchor.seq > held:
+        cut = anchor.seq - held
+        what = "audit record is" if cut == 1 else "audit records are"
+        ends = f"ends at record {held}" if held else "holds no record"
+        problems.append(
+            f"the newest {cut} {what} missing: the log {ends}, "
+            f"the last record written was {anchor.seq}"
+        )
+    newest = max((r["seq"] for r in snap.records), default=held)  # when the anchor was read
+    if anchor.seq < newest:
+        problems.append(
+            f"the head anchor names record {anchor.seq} but the log goes on to record "
+            f"{newest}: the anchor was put back from an older copy (or a write was cut short)"
+        )
+    named = next((r for r in records if r["seq"] == anchor.seq), None)
+    if named is not None and named["hash"] != anchor.hash:
+        problems.append(
+            f"record {anchor.seq} is not the one the head anchor names: the newest record, "
+            "or the anchor, was replaced"
+        )
+    if table_top < anchor.folded:
+        problems.append(
+            f"the store's audit table ends at record {table_top} but had taken in records "
+            f"up to {anchor.folded}: the store was put back from an older copy, or its "
+            "newest audit rows were deleted"
+        )
+    return problems
+
+
+_NO_ANCHOR = (
+    "the audit log has no head anchor (the log is older than anchors, or the anchor was "
+    "removed), so records cut off its end cannot be detected; the next record creates it"
+)
+_BAD_ANCHOR = (
+    "the audit log's head anchor is not readable (damaged or replaced), so records cut "
+    "off its end cannot be detected; the next record rewrites it"
+)
+
+
 def _all_records(store: Store) -> list[dict[str, Any]]:
     """Return the table's and the journal's records in seq order, each seq once."""
-    return _merged(store)[0]
+    journal_records, _ = journal.read(store.path)  # first: the store only grows meanwhile
+    return _merge(_table_records(store), journal_records)[0]
 
 
-def _merged(store: Store) -> tuple[list[dict[str, Any]], list[int]]:
+def _merge(
+    table: list[dict[str, Any]], journal_records: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[int]]:
     """Return the records in seq order, and the seqs whose two copies disagree."""
-    by_seq = {rec["seq"]: rec for rec in _table_records(store)}
+    by_seq = {rec["seq"]: rec for rec in table}
     disagree = []
-    for rec in journal.read(store.path)[0]:
+    for rec in journal_records:
         kept = by_seq.setdefault(rec["seq"], rec)
         if kept["hash"] != rec["hash"]:
             disagree.append(rec["seq"])

@@ -128,11 +128,11 @@ def test_a_store_write_folds_the_journal_and_keeps_the_head(atlas: Store) -> Non
 def test_folding_again_adds_nothing(atlas: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """A crash after the new store file lands, before the journal is cut, is harmless."""
     _three(atlas.path)
-    monkeypatch.setattr(store, "_drop_folded", lambda path, folded: None)  # the "crash"
-    atlas.initialise()
+    with monkeypatch.context() as crash:  # not undo(): that would drop the isolated settings
+        crash.setattr(store, "_drop_folded", lambda path, folded: None)
+        atlas.initialise()
     assert len(_journal_lines(atlas)) == 3
     assert _table_seqs(atlas) == [1, 2, 3]
-    monkeypatch.undo()
     atlas.initialise()
     atlas.initialise()
     assert _table_seqs(atlas) == [1, 2, 3]
@@ -239,3 +239,50 @@ def test_two_processes_appending_while_the_store_folds_keep_one_chain(atlas: Sto
     atlas.initialise()
     assert _table_seqs(atlas) == list(range(1, 2 * per_process + 1))
     assert pd.Series(_table_seqs(atlas)).is_unique
+    head = json.loads(_journal_lines(atlas)[-1])  # the true head: the last line written
+    assert head["seq"] == 2 * per_process
+    anchor = journal.read_anchor(journal.anchor_path(atlas.path))
+    assert anchor == journal.Anchor(head["seq"], head["hash"], folded=2 * per_process)
+
+
+_IMPORTER = """
+import sys
+from pathlib import Path
+from layers.ingest import import_files
+from layers.settings import load_settings
+settings = load_settings(store=Path(sys.argv[1]), rejected_dir=Path(sys.argv[2]))
+for name in sys.argv[3:]:
+    import_files("incidents", [Path(name)], settings=settings, actor="importer")
+"""
+
+
+def test_imports_while_records_are_appended_raise_no_false_alarm(
+    atlas: Store, tmp_path: Path
+) -> None:
+    """Store replacements and journal trims during a check never look like a cut log."""
+    atlas.initialise()
+    files = [
+        str(_police_csv(tmp_path / f"2021-0{m}-street.csv", [_row(f"m{m}-{i}") for i in range(3)]))
+        for m in range(1, 5)
+    ]
+    per_process = 40
+    runs = [
+        [sys.executable, "-c", _WRITER, str(atlas.path), "one", str(per_process)],
+        [sys.executable, "-c", _WRITER, str(atlas.path), "two", str(per_process)],
+        [sys.executable, "-c", _IMPORTER, str(atlas.path), str(tmp_path / "rejected"), *files],
+    ]
+    procs = [subprocess.Popen(run, cwd=ROOT) for run in runs]
+    checks: list[list[str]] = []
+    while any(p.poll() is None for p in procs):
+        checks.append(audit.verify(atlas))
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
+    assert len(checks) >= 3  # the checks overlapped the writes
+    assert [c for c in checks if c] == []
+    total = 2 * per_process + len(files)  # each import is audited too
+    assert sorted(audit.audit_log(atlas)["seq"]) == list(range(1, total + 1))
+    assert len(audit.audit_log(atlas, user="importer", action="import")) == len(files)
+    assert audit.verify(atlas) == []
+    head = json.loads(_journal_lines(atlas)[-1])
+    anchor = journal.read_anchor(journal.anchor_path(atlas.path))
+    assert anchor is not None
+    assert (anchor.seq, anchor.hash) == (total, head["hash"])
