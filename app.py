@@ -189,7 +189,7 @@ def _with_resolution(
         return replace(filters, resolution=int(filters.areas))
     if not detail_place(user, wards, filters.place):  # ward figures only: no hexagon size
         return filters
-    resolution, reason = automatic_resolution(path, version, user, *filters.key())
+    resolution, reason = automatic_resolution(filters.view(user, path, version).unitless())
     if filters.areas == AUTO:
         st.caption(reason)
         return replace(filters, resolution=resolution, resolution_reason=reason)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from app_pages._session import current_user
+from app_pages._view import CITY, View
 from assessments import scoped
 from layers import schema as S
 from layers.access import User
@@ -49,9 +50,6 @@ WARDS = "wards"
 AUTO = "auto"
 """The sidebar's (and the address bar's) word for an automatically chosen H3 resolution."""
 
-CITY = "city"
-"""The place that is the whole study area (``place`` of :class:`Filters`)."""
-
 
 @dataclass(frozen=True)
 class Filters:
@@ -76,28 +74,24 @@ class Filters:
         """The area unit for ``layers.aggregate.counts``: ``h3:RES`` or ``ward``."""
         return "ward" if self.areas == WARDS else f"h3:{self.resolution}"
 
-    @property
-    def within(self) -> str | None:
-        """The place for the library's ``within``: None for the whole city."""
-        return None if self.place == CITY else self.place
+    def view(self, user: User, store_path: str, version: str) -> View:
+        """Return the view these filters select for a user and a store version.
 
-    def query(self) -> dict[str, Any]:
-        """Return the filters as keyword arguments of ``counts`` and ``layers.queries``."""
-        return {
-            "kinds": self.kinds,
-            "categories": self.categories or None,
-            "flags": self.flags or None,
-            "date_from": self.date_from,
-            "date_to": self.date_to,
-            "within": self.within,
-        }
-
-    def key(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], str, str, str]:
-        """Return the filters that select events, as a tuple of simple values (a cache key).
-
-        Order: kinds, categories, flags, date_from, date_to, place.
+        The one place the sidebar's choices become the key of the cached reads; the view
+        counts by :attr:`by`.
         """
-        return (self.kinds, self.categories, self.flags, self.date_from, self.date_to, self.place)
+        return View(
+            store_path,
+            version,
+            user,
+            self.kinds,
+            self.date_from,
+            self.date_to,
+            self.categories,
+            self.flags,
+            self.place,
+            self.by,
+        )
 
     def to_params(self) -> dict[str, str | list[str]]:
         """Return the filters as address-bar parameters (see :func:`filters_from_params`)."""
@@ -199,6 +193,20 @@ def current_filters() -> Filters | None:
     return value if isinstance(value, Filters) else None
 
 
+def page_view() -> tuple[Filters, View]:
+    """Return the sidebar's filters and the view they select for the signed-in user.
+
+    Stops the page (showing nothing) before the sidebar ran, and (saying so) when nobody
+    is signed in. The view reads the settings' store at its current version.
+    """
+    filters = current_filters()
+    if filters is None:
+        st.stop()
+        raise AssertionError("unreachable")  # st.stop() raises
+    store = scoped.open_store(settings().store)
+    return filters, filters.view(current_user(), str(store.path), store.version())
+
+
 def unit_words(kinds: tuple[str, ...]) -> tuple[str, str]:
     """Return singular and plural of what is counted for a choice of layers."""
     return UNITS[kinds[0]] if len(kinds) == 1 else ("harm event", "harm events")
@@ -221,62 +229,23 @@ def store_categories(store_path: str, version: str) -> dict[str, list[str]]:
 
 
 @st.cache_data(max_entries=64, show_spinner="Counting…")
-def area_counts(
-    store_path: str,
-    version: str,
-    user: User,
-    by: str,
-    kinds: tuple[str, ...],
-    date_from: str,
-    date_to: str,
-    categories: tuple[str, ...] = (),
-    flags: tuple[str, ...] = (),
-    place: str = CITY,
-    period: str = "none",
-) -> pd.DataFrame:
-    """Return ``assessments.scoped.counts`` for one user and choice of filters (cached).
+def area_counts(view: View, period: str = "none") -> pd.DataFrame:
+    """Return ``assessments.scoped.counts`` of a view by its area unit (cached).
 
     Figures outside the user's detail come disclosure-controlled: ``count`` is NaN where
     hidden and ``shown`` holds what may be displayed. Raises AccessDenied for detail
     (hexagons) the user may not see.
     """
-    return scoped.counts(
-        scoped.open_store(store_path),
-        user,
-        by=by,
-        kinds=kinds,
-        categories=categories or None,
-        flags=flags or None,
-        date_from=date_from,
-        date_to=date_to,
-        within=None if place == CITY else place,
-        period=period,
-    )
+    return scoped.counts(view.store(), view.user, by=view.by, period=period, **view.event_filters())
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def automatic_resolution(
-    store_path: str,
-    version: str,
-    user: User,
-    kinds: tuple[str, ...],
-    categories: tuple[str, ...],
-    flags: tuple[str, ...],
-    date_from: str,
-    date_to: str,
-    place: str,
-) -> tuple[int, str]:
-    """Return ``assessments.scoped.suggest_resolution`` as (resolution, reason), cached."""
-    suggestion = scoped.suggest_resolution(
-        scoped.open_store(store_path),
-        user,
-        kinds=kinds,
-        categories=categories or None,
-        flags=flags or None,
-        date_from=date_from,
-        date_to=date_to,
-        within=None if place == CITY else place,
-    )
+def automatic_resolution(view: View) -> tuple[int, str]:
+    """Return ``assessments.scoped.suggest_resolution`` as (resolution, reason), cached.
+
+    Call it with a :meth:`View.unitless` view: the suggestion does not depend on the unit.
+    """
+    suggestion = scoped.suggest_resolution(view.store(), view.user, **view.event_filters())
     return suggestion.resolution, suggestion.reason
 
 

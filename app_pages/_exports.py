@@ -13,6 +13,7 @@ from app_pages import settings
 from assessments import scoped
 from assessments.disclosure import get_policy, protect_table
 from assessments.exports import disclosed_csv
+from layers._errors import SchemaError
 from layers.access import User
 from layers.settings import Settings
 
@@ -33,10 +34,12 @@ def csv_download(
 ) -> None:
     """Offer a table as CSV after disclosure control; record the download when clicked.
 
-    Counts are protected with the partnership policy (small counts hidden, secondary
-    suppression) and the file ends with the policy statement; every text cell is
-    formula-safe. A table whose counts are already display strings (figures a page got
-    protected from ``assessments.scoped``) is written as it is, with the statement.
+    The one way a page offers a table as CSV. Counts are protected with the partnership
+    policy (small counts hidden, secondary suppression) and the file ends with the policy
+    statement; every text cell is formula-safe. A table whose counts are already display
+    strings (figures a page got protected from ``assessments.scoped``) is written as it
+    is, with the statement. The audit log records the download when the button is
+    clicked, not each time the page is drawn.
 
     Parameters
     ----------
@@ -54,14 +57,16 @@ def csv_download(
         What the table is, in words, for the audit log ("ward counts").
     filters
         The view's filters (address-bar parameters), for the audit log.
+
+    Raises
+    ------
+    SchemaError
+        When a count column holds hidden figures (NaN), or is neither whole counts nor
+        display strings: such figures cannot be protected here.
     """
     policy = get_policy(POLICY, settings=settings())
-    counts = [c for c in count_columns if c in table.columns]
-    numeric = all(pd.api.types.is_integer_dtype(table[c]) for c in counts)
-    if not numeric:  # figures protected by assessments.scoped under this policy
-        table = table.copy()
-        table.attrs["policy"] = policy.name
-    data = disclosed_csv(table, count_columns=counts if numeric else (), policy=policy)
+    table, counts = _protectable(table, count_columns, policy.name)
+    data = disclosed_csv(table, count_columns=counts, policy=policy)
     st.download_button(
         label,
         data=data,
@@ -71,6 +76,35 @@ def csv_download(
         args=(store_path, user, what, dict(filters), "csv"),
         key=f"csv_{name}",
     )
+
+
+def _protectable(
+    table: pd.DataFrame, count_columns: Sequence[str], policy: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """Return the table to write and the count columns still to protect.
+
+    Whole counts are protected by ``disclosed_csv``; display strings (``12``, ``<5``,
+    ``[c]``) were protected by ``assessments.scoped`` and are marked with the policy.
+    """
+    counts = [c for c in count_columns if c in table.columns]
+    hidden = [c for c in counts if table[c].isna().any()]
+    if hidden:
+        raise SchemaError(
+            f"csv_download: {hidden} hold figures already hidden from this user; offer "
+            "their display strings (the 'shown' column) instead."
+        )
+    whole = [c for c in counts if pd.api.types.is_integer_dtype(table[c])]
+    if len(whole) == len(counts):
+        return table, counts
+    odd = [c for c in counts if c in whole or not pd.api.types.is_string_dtype(table[c])]
+    if odd:
+        raise SchemaError(
+            f"csv_download: {odd} must all be whole counts (int64) or all display strings "
+            "from assessments.scoped; convert them before offering the table."
+        )
+    marked = table.copy()
+    marked.attrs["policy"] = policy
+    return marked, []
 
 
 def record_download(

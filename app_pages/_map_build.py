@@ -22,6 +22,10 @@ WARD_LINES = "Ward boundaries"
 LOCALITY_LINES = "Locality boundaries"
 SURVEY = "Survey: mean score"
 INTERVENTIONS = "Interventions"
+MAP_HEIGHT = 660
+"""Height of the map explorer's map on screen (pixels)."""
+
+_MAP_WIDTH = 640  # about the map column's width on a laptop screen (pixels)
 _BRISTOL = (-2.7, 51.4, -2.5, 51.55)  # west, south, east, north when no boundaries are loaded
 
 
@@ -62,13 +66,17 @@ def build_map(view: MapView) -> folium.Map:
 
 
 def base_map(view: MapView) -> folium.Map:
-    """Return the empty map of a view's place (the same for every filter but the place)."""
+    """Return the empty map of a view's place (the same for every filter but the place).
+
+    The centre and zoom that fit the place are worked out here (``maps.zoom_to_fit``), not
+    by Leaflet's ``fitBounds``, which fails in a frame that is not laid out yet.
+    """
     shown = _place_wards(view)
-    west, south, east, north = shown.total_bounds if len(shown) else _BRISTOL
+    bounds = tuple(shown.total_bounds) if len(shown) else _BRISTOL
+    west, south, east, north = bounds
+    zoom = maps.zoom_to_fit(bounds, width_px=_MAP_WIDTH, height_px=MAP_HEIGHT - 48)
     center = ((west + east) / 2, (south + north) / 2)
-    m = maps.base_map(center=center, zoom=12, static_dir=view.static_dir, leaflet_only=True)
-    m.fit_bounds([[south, west], [north, east]], padding=(16, 16))
-    return m
+    return maps.base_map(center=center, zoom=zoom, static_dir=view.static_dir, leaflet_only=True)
 
 
 def map_layers(view: MapView) -> list[folium.FeatureGroup]:

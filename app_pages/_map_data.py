@@ -1,8 +1,9 @@
-"""Map explorer: the statistics behind the map, each cached on its own simple key.
+"""Map explorer: the statistics behind the map, each cached on its view.
 
-Every function takes the store path and version, the area unit (``by``) and the event
-filters as plain values (``Filters.key()``), so a change of filters recomputes only what
-depends on it. A statistic that refuses the data returns None and a note in plain words.
+Every function takes a :class:`~app_pages._view.View` (store version, user, event filters
+and area unit) as its key, so a change of filters recomputes only what depends on it;
+reads that do not count by area take the view :meth:`~app_pages._view.View.unitless`. A
+statistic that refuses the data returns None and a note in plain words.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from app_pages import CITY, area_counts, boundaries
+from app_pages import area_counts, boundaries
+from app_pages._view import View
 from assessments import scoped
 from hotspots.emerging import MIN_STEPS, cube_from_counts, emerging_hotspots
 from hotspots.gistar import gi_star, gi_star_areas
@@ -39,51 +42,25 @@ _NOT_EXACT = (
 
 
 @st.cache_data(max_entries=32, show_spinner="Finding hot and cold spots…")
-def hot_spots(
-    path: str,
-    version: str,
-    user: User,
-    by: str,
-    kinds: tuple[str, ...],
-    categories: tuple[str, ...],
-    flags: tuple[str, ...],
-    date_from: str,
-    date_to: str,
-    place: str,
-) -> tuple[pd.DataFrame | None, Notes]:
+def hot_spots(view: View) -> tuple[pd.DataFrame | None, Notes]:
     """Return Getis-Ord Gi* of the counts of one view (H3 cells or wards), and notes."""
-    table = area_counts(
-        path, version, user, by, kinds, date_from, date_to, categories, flags, place
-    )
+    table = area_counts(view)
     if not table["exact"].all():
         return None, [_NOT_EXACT]
     series = table.set_index("area_code")["count"].astype("int64")
-    if by == "ward":
-        wards = boundaries(path, version, "ward")
+    if view.by == "ward":
+        wards = boundaries(view.path, view.version, "ward")
         shapes = wards[wards["code"].isin(series.index)]
         return _guarded("Hot and cold spots", lambda: gi_star_areas(series, shapes))
     return _guarded("Hot and cold spots", lambda: gi_star(series))
 
 
 @st.cache_data(max_entries=16, show_spinner="Finding emerging hot spots…")
-def emerging(
-    path: str,
-    version: str,
-    user: User,
-    by: str,
-    kinds: tuple[str, ...],
-    categories: tuple[str, ...],
-    flags: tuple[str, ...],
-    date_from: str,
-    date_to: str,
-    place: str,
-) -> tuple[pd.DataFrame | None, Notes]:
+def emerging(view: View) -> tuple[pd.DataFrame | None, Notes]:
     """Return the emerging hot spot class of every cell (months pooled when sparse), and notes."""
-    if by == "ward":
+    if view.by == "ward":
         return None, ["Emerging hot spots are found on hexagons: choose a hexagon spatial unit."]
-    monthly = monthly_counts(
-        path, version, user, by, kinds, categories, flags, date_from, date_to, place
-    )
+    monthly = monthly_counts(view)
     months = monthly["period"].nunique()
     if months < MIN_STEPS:
         why = f"at least {MIN_STEPS} months; this view has {months}. Choose a longer period."
@@ -95,51 +72,21 @@ def emerging(
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def monthly_counts(
-    path: str,
-    version: str,
-    user: User,
-    by: str,
-    kinds: tuple[str, ...],
-    categories: tuple[str, ...],
-    flags: tuple[str, ...],
-    date_from: str,
-    date_to: str,
-    place: str,
-) -> pd.DataFrame:
+def monthly_counts(view: View) -> pd.DataFrame:
     """Return the counts of every area of the view in every month."""
-    return area_counts(
-        path, version, user, by, kinds, date_from, date_to, categories, flags, place, "month"
-    )
+    return area_counts(view, "month")
 
 
 @st.cache_data(max_entries=16, show_spinner="Drawing the density surface…")
-def density(
-    path: str,
-    version: str,
-    user: User,
-    kinds: tuple[str, ...],
-    categories: tuple[str, ...],
-    flags: tuple[str, ...],
-    date_from: str,
-    date_to: str,
-    place: str,
-) -> tuple[gpd.GeoDataFrame | None, dict[str, Any], Notes]:
-    """Return density contours of the events (quartic KDE), how it was made, and notes."""
-    store = scoped.open_store(path)
-    within = None if place == CITY else place
-    points = scoped.event_points(
-        store,
-        user,
-        kinds=kinds,
-        categories=categories or None,
-        flags=flags or None,
-        date_from=date_from,
-        date_to=date_to,
-        within=within,
-    )
-    wards = boundaries(path, version, "ward")
-    codes = scoped.wards_within(store, user, within)
+def density(view: View) -> tuple[gpd.GeoDataFrame | None, dict[str, Any], Notes]:
+    """Return density contours of the events (quartic KDE), how it was made, and notes.
+
+    Call it with a :meth:`~app_pages._view.View.unitless` view: points know no area unit.
+    """
+    store = view.store()
+    points = scoped.event_points(store, view.user, **view.event_filters())
+    wards = boundaries(view.path, view.version, "ward")
+    codes = scoped.wards_within(store, view.user, view.within)
     extent = wards if codes is None else wards[wards["code"].isin(codes)]
     surface, notes = _guarded(
         "The density surface", lambda: kde_grid(points, weights="weight", extent=extent)
@@ -162,26 +109,13 @@ def density(
 
 
 @st.cache_data(max_entries=16, show_spinner="Looking for places hot for several harms…")
-def overlap(
-    path: str,
-    version: str,
-    user: User,
-    by: str,
-    kinds: tuple[str, ...],
-    categories: tuple[str, ...],
-    flags: tuple[str, ...],
-    date_from: str,
-    date_to: str,
-    place: str,
-) -> tuple[pd.DataFrame | None, Notes]:
+def overlap(view: View) -> tuple[pd.DataFrame | None, Notes]:
     """Return the places that are Gi* hot spots in at least two of the chosen layers."""
-    if len(kinds) < 2:
+    if len(view.kinds) < 2:
         return None, []
     results, notes = {}, []
-    for kind in kinds:
-        gi, why = hot_spots(
-            path, version, user, by, (kind,), categories, flags, date_from, date_to, place
-        )
+    for kind in view.kinds:
+        gi, why = hot_spots(replace(view, kinds=(kind,)))
         if gi is None:
             notes += [f"{kind}: {n}" for n in why]
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,8 +13,8 @@ import streamlit as st
 
 from app_pages import KIND_LABELS, Filters, area_counts, unit_words
 from app_pages._trends_words import markdown_text
+from app_pages._view import View
 from layers import maps
-from layers.access import User
 
 PICK = "w_pick"
 """Widget key of the area list (also set by a click on the map)."""
@@ -74,25 +74,12 @@ def pick_area(facts: AreaFacts, filters: Filters) -> str | None:
     return str(chosen) if chosen is not None else None
 
 
-def show_area(
-    code: str, facts: AreaFacts, filters: Filters, path: str, version: str, user: User
-) -> None:
+def show_area(code: str, facts: AreaFacts, filters: Filters, view: View) -> None:
     """Show one area: counts by layer, month by month, hot spot and emerging class in words."""
     st.markdown(f"**{markdown_text(facts.names([code]).get(code, code))}**")
     exact = True
     for kind in filters.kinds:
-        table = area_counts(
-            path,
-            version,
-            user,
-            filters.by,
-            (kind,),
-            filters.date_from,
-            filters.date_to,
-            filters.categories,
-            filters.flags,
-            filters.place,
-        )
+        table = area_counts(replace(view, kinds=(kind,)))
         row = table.loc[table["area_code"] == code]
         exact = exact and bool(row["exact"].all())
         value = row["count"].iloc[0] if len(row) else 0

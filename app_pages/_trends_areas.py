@@ -12,6 +12,7 @@ from app_pages import Filters, unit_words
 from app_pages._exports import csv_download
 from app_pages._trends_data import LinePlan, detail_areas, monthly_counts
 from app_pages._trends_words import markdown_text
+from app_pages._view import View
 from hotspots.trends import trends_by_area
 from layers import charts
 from layers import schema as S
@@ -29,13 +30,7 @@ _CORRECTION = "w_trends_correction"
 
 
 def show_areas(
-    path: str,
-    version: str,
-    user: User,
-    filters: Filters,
-    plans: list[LinePlan],
-    wards: gpd.GeoDataFrame,
-    window: int,
+    view: View, filters: Filters, plans: list[LinePlan], wards: gpd.GeoDataFrame, window: int
 ) -> None:
     """Compare every area's recent months with the months before; draw the top areas."""
     st.subheader("Which areas changed most")
@@ -51,8 +46,8 @@ def show_areas(
         st.info("Choose at least 2 months in the sidebar to compare areas.")
         return
     unit = "locality" if localities else "ward"
-    tables = [monthly_counts(path, version, user, unit, plan, filters) for plan in plans]
-    allowed = detail_areas(user, wards, unit)
+    tables = [monthly_counts(view, unit, plan) for plan in plans]
+    allowed = detail_areas(view.user, wards, unit)
     if allowed is not None:
         tables = [t[t["area_code"].isin(allowed)] for t in tables]
     table = charts.combine_counts(
@@ -62,7 +57,7 @@ def show_areas(
         ]
     )
     trends = trends_by_area(table, months=window, correction=str(correction))
-    export = _Export(path, user, filters.to_params())
+    export = _Export(view.path, view.user, filters.to_params())
     _show_table(trends, unit, wards, export)
     _show_top(table, trends, filters, unit, export)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import pandas as pd
 
 from app_pages import CITY, KIND_LABELS, Filters, area_counts
+from app_pages._view import View
 from layers import schema as S
 from layers.access import User
 
@@ -32,14 +33,10 @@ class Place:
     words: str  # "across the city", "in Ashley"
 
 
-def monthly_counts(
-    path: str, version: str, user: User, by: str, plan: LinePlan, filters: Filters
-) -> pd.DataFrame:
-    """Return one line's monthly counts by ward or locality (cached per store version)."""
-    return area_counts(
-        path, version, user, by, (plan.kind,), filters.date_from, filters.date_to,
-        plan.categories or (), filters.flags, CITY, "month",
-    )  # fmt: skip
+def monthly_counts(view: View, by: str, plan: LinePlan) -> pd.DataFrame:
+    """Return one line's monthly counts by ward or locality across the city (cached)."""
+    line = replace(view, kinds=(plan.kind,), categories=plan.categories or (), place=CITY)
+    return area_counts(line.counted_by(by), "month")
 
 
 def detail_areas(user: User, wards: gpd.GeoDataFrame, unit: str) -> set[str] | None:

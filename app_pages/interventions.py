@@ -14,7 +14,7 @@ from app_pages import (
     KIND_LABELS,
     Filters,
     boundaries,
-    current_filters,
+    page_view,
     settings,
     store_months,
 )
@@ -89,12 +89,8 @@ def _evaluation(
 
 def main() -> None:
     """Show the register with its forms, then the evaluation of the chosen intervention."""
-    filters = current_filters()
-    if filters is None:
-        st.stop()
-    user = current_user()
-    store = scoped.open_store(settings().store)
-    path, version = str(store.path), store.version()
+    filters, view = page_view()
+    path, version, user = view.path, view.version, view.user
     register = _register(path, version, user)
     st.title("Interventions")
     st.caption(

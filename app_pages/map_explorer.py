@@ -11,21 +11,18 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages import KIND_LABELS, Filters, area_counts, boundaries, current_filters, settings
+from app_pages import KIND_LABELS, Filters, area_counts, boundaries, page_view, settings
 from app_pages import _map_data as data
 from app_pages._exports import protected_counts, record_download
-from app_pages._map_build import MapView, base_map, build_map, map_layers
+from app_pages._map_build import MAP_HEIGHT, MapView, base_map, build_map, map_layers
 from app_pages._map_layers import DENSITY, EMERGING, chosen_layers
 from app_pages._map_notes import ViewNotes, automatic_choices, method_notes, refusal_notes
 from app_pages._map_panel import AreaFacts, pick_area, show_area, take_click
 from app_pages._map_tables import area_names, show_tables
-from app_pages._session import current_user
-from assessments import scoped
+from app_pages._view import View
 from layers import maps
 from layers._assets import offline_gaps
-from layers.access import User
 
-_MAP_HEIGHT = 660
 _SURVEY_Q = "w_survey_question"
 _DOWNLOAD_NOTE = (
     "The downloaded map is one HTML file that opens from disk in any browser; it loads its "
@@ -36,98 +33,75 @@ _DOWNLOAD_NOTE = (
 
 def main() -> None:
     """Read the sidebar's filters, draw the map and the area panel, then the tables."""
-    filters = current_filters()
-    if filters is None:
-        st.stop()
-    user = current_user()
-    config = settings()
-    store = scoped.open_store(config.store)
-    path, version = str(store.path), store.version()
+    filters, view = page_view()
     st.title("Map explorer")
     st.caption(_view_text(filters))
     chosen = chosen_layers()
-    view, notes = _view(filters, user, path, version, config.static_dir, chosen)
-    facts = _facts(view, path, version, chosen)
+    shown, notes = _map_view(filters, view, settings().static_dir, chosen)
+    facts = _facts(shown, view, chosen)
     left, right = st.columns([3, 1], gap="medium")
     with left:
-        click = _show_map(view, path)
+        click = _show_map(shown, view.path)
     with right:
-        take_click(click, filters, view.wards, view.counts)
+        take_click(click, filters, shown.wards, shown.counts)
         code = pick_area(facts, filters)
         if code is not None:
-            show_area(code, facts, filters, path, version, user)
-    automatic_choices(view, notes)
+            show_area(code, facts, filters, view)
+    automatic_choices(shown, notes)
     refusal_notes(notes)
-    show_tables(view, path, version)
-    method_notes(view, notes)
+    show_tables(shown, view)
+    method_notes(shown, notes)
 
 
-def _view(
-    filters: Filters,
-    user: User,
-    path: str,
-    version: str,
-    static_dir: Path,
-    chosen: tuple[str, ...],
+def _map_view(
+    filters: Filters, view: View, static_dir: Path, chosen: tuple[str, ...]
 ) -> tuple[MapView, ViewNotes]:
     """Compute (or fetch from the caches) everything the map draws; slower layers if chosen."""
-    key = filters.key()
-    gi, gi_notes = data.hot_spots(path, version, user, filters.by, *key)
+    gi, gi_notes = data.hot_spots(view)
     emerging: pd.DataFrame | None = None
     emerging_notes: list[str] = []
     if EMERGING in chosen:
-        emerging, emerging_notes = data.emerging(path, version, user, filters.by, *key)
+        emerging, emerging_notes = data.emerging(view)
     contours: gpd.GeoDataFrame | None = None
     kde: dict[str, Any] = {}
     kde_notes: list[str] = []
     if DENSITY in chosen:
-        contours, kde, kde_notes = data.density(path, version, user, *key)
-    overlap, overlap_notes = data.overlap(path, version, user, filters.by, *key)
-    view = MapView(
+        contours, kde, kde_notes = data.density(view.unitless())
+    overlap, overlap_notes = data.overlap(view)
+    path, version = view.path, view.version
+    shown = MapView(
         filters=filters,
-        user=user,
+        user=view.user,
         static_dir=static_dir,
         wards=boundaries(path, version, "ward"),
         localities=boundaries(path, version, "locality"),
-        counts=area_counts(
-            path,
-            version,
-            user,
-            filters.by,
-            filters.kinds,
-            filters.date_from,
-            filters.date_to,
-            filters.categories,
-            filters.flags,
-            filters.place,
-        ),
+        counts=area_counts(view),
         gi=gi,
         emerging=emerging,
         contours=contours,
         density_notes=_density_legend(kde),
         overlap=overlap,
-        survey=_survey(filters, user, path, version),
-        interventions=data.intervention_register(path, version, user),
+        survey=_survey(view),
+        interventions=data.intervention_register(path, version, view.user),
         ward_names_at=data.name_points(path, version, "ward"),
         locality_names_at=data.name_points(path, version, "locality"),
     )
-    return view, ViewNotes(gi_notes, emerging_notes, kde_notes, overlap_notes, kde)
+    return shown, ViewNotes(gi_notes, emerging_notes, kde_notes, overlap_notes, kde)
 
 
-def _facts(view: MapView, path: str, version: str, chosen: tuple[str, ...]) -> AreaFacts:
-    f = view.filters
+def _facts(shown: MapView, view: View, chosen: tuple[str, ...]) -> AreaFacts:
     return AreaFacts(
-        table=view.counts[["area_code", "count", "shown"]],
-        names=lambda codes: area_names(view, codes, path, version),
-        gi=view.gi,
-        emerging=view.emerging,
-        monthly=lambda: data.monthly_counts(path, version, view.user, f.by, *f.key()),
+        table=shown.counts[["area_code", "count", "shown"]],
+        names=lambda codes: area_names(shown, codes, view),
+        gi=shown.gi,
+        emerging=shown.emerging,
+        monthly=lambda: data.monthly_counts(view),
         emerging_chosen=EMERGING in chosen,
     )
 
 
-def _survey(filters: Filters, user: User, path: str, version: str) -> pd.DataFrame | None:
-    questions = data.survey_questions(path, version, user)
+def _survey(view: View) -> pd.DataFrame | None:
+    questions = data.survey_questions(view.path, view.version, view.user)
     if not questions:
         return None
     with st.sidebar:
@@ -138,7 +112,7 @@ def _survey(filters: Filters, user: User, path: str, version: str) -> pd.DataFra
             help="The map's survey layer shows the mean score of this question in each ward.",
         )
     return data.survey_results(
-        path, version, user, str(question), filters.date_from, filters.date_to
+        view.path, view.version, view.user, str(question), view.date_from, view.date_to
     )
 
 
@@ -166,7 +140,7 @@ def _show_map(view: MapView, path: str) -> dict[str, object] | None:
     )
     returned = st_folium(
         m,
-        height=_MAP_HEIGHT,
+        height=MAP_HEIGHT,
         use_container_width=True,
         returned_objects=["last_clicked"],
         key="map",

@@ -12,9 +12,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages import Filters, boundaries, current_filters, settings
+from app_pages import Filters, boundaries, page_view, settings
 from app_pages._exports import record_download
-from app_pages._session import current_user
 from app_pages._trends_words import markdown_text
 from assessments import scoped
 from assessments.disclosure import get_policy
@@ -125,13 +124,8 @@ def outlines(
 
 def main() -> None:
     """Read the weights, rank the places, show the table, the map and the profile links."""
-    filters = current_filters()
-    if filters is None:
-        st.stop()
-    user = current_user()
-    config = settings()
-    store = scoped.open_store(config.store)
-    path, version = str(store.path), store.version()
+    filters, view = page_view()
+    path, version, user = view.path, view.version, view.user
     st.title("Assessment planner")
     if not user.sees_all_detail and user.has_detail:
         st.caption(f"Places in your locality ({markdown_text(str(user.locality))}) only.")
@@ -157,7 +151,7 @@ def main() -> None:
         st.info("No place to rank with these choices: see *How the score is made* below.")
     else:
         _show_table(table, filters)
-        _show_map(table, filters, (path, version, user, str(unit), chosen), config.static_dir)
+        _show_map(table, filters, (path, version, user, str(unit), chosen), settings().static_dir)
         _download(table, path, user, filters)
     _notes(table)
 

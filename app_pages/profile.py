@@ -6,9 +6,8 @@ from typing import Any
 
 import streamlit as st
 
-from app_pages import current_filters, settings
+from app_pages import page_view, settings
 from app_pages._profile_view import area_choices, show_profile
-from app_pages._session import current_user
 from app_pages._trends_words import markdown_text
 from assessments import scoped
 from assessments.disclosure import get_policy
@@ -35,12 +34,8 @@ _KINDS = {"ward": "Ward", "locality": "Locality", "h3": "Hexagon (H3 cell)"}
 
 def main() -> None:
     """Choose the area (or take it from the address bar), show its profile, offer the files."""
-    filters = current_filters()
-    if filters is None:
-        st.stop()
-    user = current_user()
-    store = scoped.open_store(settings().store)
-    path, version = str(store.path), store.version()
+    filters, view = page_view()
+    path, version, user = view.path, view.version, view.user
     st.title("Area profile")
     st.caption(
         "Every layer, " + month_range_label(filters.date_from, filters.date_to) + " (the "

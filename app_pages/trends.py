@@ -7,9 +7,8 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from app_pages import Filters, boundaries, current_filters, settings, unit_words
+from app_pages import Filters, boundaries, page_view, unit_words
 from app_pages._exports import csv_download
-from app_pages._session import current_user
 from app_pages._trends_areas import show_areas
 from app_pages._trends_data import (
     LinePlan,
@@ -22,10 +21,9 @@ from app_pages._trends_data import (
     trend_places,
 )
 from app_pages._trends_words import filters_text, markdown_text
-from assessments import scoped
+from app_pages._view import View
 from hotspots.trends import MIN_MONTHS, monthly_trend, period_comparison, rolling_total
 from layers import charts
-from layers.access import User
 
 ROLLING = 12  # months in the rolling total
 _PLACE = "w_trends_place"  # widget keys
@@ -34,24 +32,19 @@ _SIDEBAR_PLACE = "trends_sidebar_place"  # the sidebar place the page last follo
 
 
 @dataclass(frozen=True)
-class View:
-    """What every section needs: the store, the sidebar's filters and the lines."""
+class Lines:
+    """What every section needs: the view (store, user, filters), the filters and the lines."""
 
-    path: str
-    version: str
-    user: User
+    view: View
     filters: Filters
     plans: list[LinePlan]
 
 
 def main() -> None:
     """Read the filters, let the user pick a place, then show its series and the area table."""
-    filters = current_filters()
-    if filters is None:
-        st.stop()
-    user = current_user()
-    store = scoped.open_store(settings().store)
-    view = View(str(store.path), store.version(), user, filters, line_plans(filters))
+    filters, view = page_view()
+    user = view.user
+    lines = Lines(view, filters, line_plans(filters))
     wards = boundaries(view.path, view.version, "ward")
     localities = boundaries(view.path, view.version, "locality")
     st.title("Trends")
@@ -66,7 +59,7 @@ def main() -> None:
         st.stop()
     if not user.sees_all_detail:
         st.caption(f"Trends are shown for your locality ({markdown_text(str(user.locality))}).")
-    if not _lines_to_draw(view):
+    if not _lines_to_draw(lines):
         st.stop()
     left, right = st.columns([2, 1])
     with left:
@@ -79,15 +72,15 @@ def main() -> None:
             key=_YEAR_MONTHS,
             help="Comparing with the same months a year earlier keeps the seasons alike.",
         )
-    window = _show_place(view, place, int(year_months))
+    window = _show_place(lines, place, int(year_months))
     st.divider()
-    show_areas(view.path, view.version, user, filters, view.plans, wards, window)
+    show_areas(view, filters, lines.plans, wards, window)
 
 
-def _lines_to_draw(view: View) -> bool:
+def _lines_to_draw(lines: Lines) -> bool:
     """Say which chosen layers the chosen categories leave out; False when all of them."""
-    left_out = layers_left_out(view.filters, view.plans)
-    if left_out and view.plans:
+    left_out = layers_left_out(lines.filters, lines.plans)
+    if left_out and lines.plans:
         st.info(
             f"{' and '.join(left_out)}: none of the chosen categories belong to this layer, "
             "so it counts nothing and has no line."
@@ -97,7 +90,7 @@ def _lines_to_draw(view: View) -> bool:
             "None of the chosen categories belong to the chosen layers, so there is nothing "
             "to count. Change the layers or the categories in the sidebar."
         )
-    return bool(view.plans)
+    return bool(lines.plans)
 
 
 def _choose_place(filters: Filters, labels: dict[str, str]) -> str:
@@ -123,14 +116,14 @@ def _choose_place(filters: Filters, labels: dict[str, str]) -> str:
     return str(chosen)
 
 
-def _show_place(view: View, place: Place, year_months: int) -> int:
+def _show_place(lines: Lines, place: Place, year_months: int) -> int:
     """Draw the place's monthly lines and say what they show; return the comparison window."""
-    lines = [_line(view, place, plan) for plan in view.plans]
-    months = len(lines[0].monthly)
+    series = [_line(lines.view, place, plan) for plan in lines.plans]
+    months = len(series[0].monthly)
     window, reason = charts.comparison_window(months)
-    unit = unit_words(view.filters.kinds)[1]
+    unit = unit_words(lines.filters.kinds)[1]
     st.subheader("Month by month")
-    frame = charts.line_frame(lines)
+    frame = charts.line_frame(series)
     chart = charts.monthly_chart(
         frame,
         title=f"{unit.capitalize()} {place.words}, month by month",
@@ -138,14 +131,14 @@ def _show_place(view: View, place: Place, year_months: int) -> int:
         window=ROLLING if months >= ROLLING else 0,
     )
     st.altair_chart(chart, width="stretch", theme=None, alt=f"{unit} {place.words} by month")
-    _chart_notes(view, frame, months, place)
-    _show_sentences(lines, months, window, year_months)
+    _chart_notes(lines, frame, months, place)
+    _show_sentences(series, months, window, year_months)
     st.caption(f"Comparison window: {reason}.")
     return window
 
 
 def _line(view: View, place: Place, plan: LinePlan) -> charts.SeriesLine:
-    table = monthly_counts(view.path, view.version, view.user, place.unit, plan, view.filters)
+    table = monthly_counts(view, place.unit, plan)
     name = f"{plan.label} {place.words}"
     series = charts.monthly_series(table, area_codes=place.codes, name=name)
     rolling = rolling_total(series, window=ROLLING)
@@ -153,7 +146,7 @@ def _line(view: View, place: Place, plan: LinePlan) -> charts.SeriesLine:
     return charts.SeriesLine(plan.label, plan.kind, series, rolling, category)
 
 
-def _chart_notes(view: View, frame: pd.DataFrame, months: int, place: Place) -> None:
+def _chart_notes(lines: Lines, frame: pd.DataFrame, months: int, place: Place) -> None:
     if months < ROLLING:
         st.caption(f"The rolling {ROLLING}-month total needs {ROLLING} months; {months} chosen.")
     st.caption(
@@ -166,10 +159,10 @@ def _chart_notes(view: View, frame: pd.DataFrame, months: int, place: Place) -> 
         label="Download the chart's data (CSV)",
         name=f"trend-{place.value.replace(':', '-')}",
         count_columns=["count"],
-        user=view.user,
-        store_path=view.path,
+        user=lines.view.user,
+        store_path=lines.view.path,
         what=f"monthly counts {place.words}",
-        filters=view.filters.to_params(),
+        filters=lines.filters.to_params(),
     )
 
 

@@ -168,40 +168,6 @@ def record_export(
     audit(store, user, "export", {"what": what, "filters": dict(filters), "format": file_format})
 
 
-def export_csv(
-    store: Store,
-    user: User,
-    table: pd.DataFrame,
-    *,
-    what: str,
-    filters: Mapping[str, Any],
-    count_columns: Sequence[str],
-    policy: DisclosurePolicy,
-    total_column: str | None = None,
-    group_columns: Sequence[str] = (),
-    column_totals: bool | None = None,
-    rate_columns: Mapping[str, str] | None = None,
-) -> bytes:
-    """Return a table as CSV under disclosure control, formula-safe, and audit the export."""
-    hidden = [c for c in count_columns if c in table.columns and table[c].isna().any()]
-    if hidden:
-        raise SchemaError(
-            f"export_csv: {hidden} hold figures already hidden from this user; export "
-            "counts with assessments.scoped.export_counts, which protects them from the store."
-        )
-    data = disclosed_csv(
-        table,
-        count_columns=count_columns,
-        policy=policy,
-        total_column=total_column,
-        group_columns=group_columns,
-        column_totals=column_totals,
-        rate_columns=rate_columns,
-    )
-    record_export(store, user, what=what, filters=filters, file_format="csv")
-    return data
-
-
 def export_counts(
     store: Store,
     user: User,

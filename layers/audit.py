@@ -219,6 +219,8 @@ _BAD_ANCHOR = (
     "the audit log's head anchor is not readable (damaged or replaced), so records cut "
     "off its end cannot be detected; the next record rewrites it"
 )
+ANCHOR_WARNINGS = (_NO_ANCHOR, _BAD_ANCHOR)
+"""Problems that say the tail cannot be checked, not that records were changed."""
 
 
 def _all_records(store: Store) -> list[dict[str, Any]]:

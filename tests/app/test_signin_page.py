@@ -282,3 +282,15 @@ def test_the_audit_page_shows_the_log_and_a_broken_chain(home: Path) -> None:
     journal.journal_path(store).write_text("\n".join(lines) + "\n", encoding="utf-8")
     at.run()
     assert "record 1 was changed after it was written" in at.error[0].value
+
+
+def test_the_audit_page_warns_when_the_newest_records_cannot_be_checked(home: Path) -> None:
+    store = home / "atlas.duckdb"
+    for i in range(2):
+        audit.record(store, user="lead", action="export", detail={"what": f"table {i}"})
+    journal.anchor_path(store).unlink()  # a log written before head anchors
+    at = AppTest.from_file(AUDIT_PAGE, default_timeout=60)
+    signed_in(at).run()
+    assert at.success[0].value.startswith("Hash chain checked: all 2 records")
+    assert "has no head anchor" in at.warning[0].value
+    assert not at.error

@@ -17,7 +17,7 @@ from assessments.interventions import evaluate_intervention, evaluate_interventi
 from assessments.priority import PriorityWeights, candidate_places
 from assessments.profile import area_profile, disclosed_profile
 from layers import queries
-from layers._errors import AccessDenied, SchemaError
+from layers._errors import AccessDenied
 from layers.access import User
 from layers.aggregate import counts as aggregate_counts
 from layers.readers import read_layer
@@ -287,32 +287,6 @@ def test_exported_hexagons_stay_in_scope(store: Store) -> None:
         scoped.export_counts(store, NORTH, by="h3:8", within="locality:South", **view)
     with pytest.raises(AccessDenied):
         scoped.export_counts(store, ENGAGE, by="h3:8", **view)
-
-
-def test_exported_text_cannot_run_as_a_formula(store: Store) -> None:
-    table = pd.DataFrame({"place": ['=HYPERLINK("x")', "@SUM(A1)", "Ashley"], "n": [7, 9, 12]})
-    data = scoped.export_csv(
-        store,
-        NORTH,
-        table,
-        what="test",
-        filters={},
-        count_columns=["n"],
-        policy=get_policy("partnership"),
-    )
-    places = _csv(data)["place"].tolist()
-    assert places[:3] == ['\'=HYPERLINK("x")', "'@SUM(A1)", "Ashley"]
-    hidden = table.assign(n=[7.0, None, 12.0])
-    with pytest.raises(SchemaError, match="already hidden"):
-        scoped.export_csv(
-            store,
-            NORTH,
-            hidden,
-            what="t",
-            filters={},
-            count_columns=["n"],
-            policy=get_policy("partnership"),
-        )
 
 
 def test_exports_are_written_to_the_audit_log(store: Store) -> None:
