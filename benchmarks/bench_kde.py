@@ -16,7 +16,8 @@ Peers, each in its own process:
   of points sized to run about 10 s, its time scaled by 1,000,000 / subset (its cost is
   points x cells).
 
-Targets: the project >= 1000x the scaled scipy time, at least as fast as KDEpy, < 1 s.
+Targets: the project >= 1000x the scaled scipy time, at least as fast as KDEpy, < 1 s;
+the quartic (issue 3) < 1 s too.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -106,7 +108,8 @@ def _kdepy(points: Path) -> None:
         return FFTKDE(kernel="gaussian", bw=1.0).fit(data).evaluate((GRID, GRID))
 
     def timed() -> tuple[float, str]:
-        seconds, (grid, density) = _median_time(work)  # type: ignore[misc]
+        seconds, out = _median_time(work)
+        grid, density = cast(tuple[np.ndarray, np.ndarray], out)
         step = np.prod([np.ptp(np.unique(grid[:, i])) / (GRID - 1) for i in range(2)])
         return seconds, f"{GRID}x{GRID} grid, mass {density.sum() * step * x.size:,.0f}"
 
@@ -183,7 +186,7 @@ def main() -> None:
     print(
         f"targets: >= 1000x scipy: {runs['scipy']['seconds'] / seconds >= 1000}; "
         f"at least as fast as KDEpy: {seconds <= runs['kdepy']['seconds']}; "
-        f"under 1 s: {seconds < 1}"
+        f"under 1 s: {seconds < 1}; quartic under 1 s: {quartic['seconds'] < 1}"
     )
 
 

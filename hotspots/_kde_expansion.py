@@ -45,25 +45,18 @@ class Nodes:
     """Kept points on the widened grid: node (flat index), position and offset, weight.
 
     Positions ``fx, fy`` are in cells with node (row i, column j) at (j, i); the output
-    grid's cell (r, c) is node (r + margin, c + margin).
+    grid's cell (r, c) is node (r + margin, c + margin). Offsets ``dx, dy`` from the
+    node are each within half a cell.
     """
 
     flat: np.ndarray
     fx: np.ndarray
     fy: np.ndarray
+    dx: np.ndarray
+    dy: np.ndarray
     w: np.ndarray
     shape: tuple[int, int]
     margin: int
-
-    @property
-    def dx(self) -> np.ndarray:
-        """Offset of each point from its node along x (cells)."""
-        return self.fx - self.flat % self.shape[1]
-
-    @property
-    def dy(self) -> np.ndarray:
-        """Offset of each point from its node along y (cells)."""
-        return self.fy - self.flat // self.shape[1]
 
 
 def nodes_of(
@@ -77,8 +70,10 @@ def nodes_of(
     fx, fy = fx + margin, fy + margin
     col, row = np.rint(fx), np.rint(fy)
     keep = (col >= 0) & (col <= nx - 1) & (row >= 0) & (row <= ny - 1)
-    flat = row[keep].astype(np.int64) * nx + col[keep].astype(np.int64)
-    return Nodes(flat, fx[keep], fy[keep], w[keep], (ny, nx), margin)
+    if not keep.all():
+        fx, fy, col, row, w = fx[keep], fy[keep], col[keep], row[keep], w[keep]
+    flat = row.astype(np.int64) * nx + col.astype(np.int64)
+    return Nodes(flat, fx, fy, fx - col, fy - row, w, (ny, nx), margin)
 
 
 def expansion(

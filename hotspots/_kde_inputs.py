@@ -131,7 +131,8 @@ def _geometry_xy(
     geometry = np.asarray(points.geometry.array, dtype=object)
     kind = shapely.get_type_id(geometry)  # -1 where missing
     other = int(np.count_nonzero((kind != _POINT) & (kind != -1)))
-    xy = shapely.get_coordinates(geometry[kind == _POINT])  # an empty point gives none
+    points_only = geometry[kind == _POINT] if other else geometry  # None gives no row
+    xy = shapely.get_coordinates(points_only)  # nor does an empty point
     missing = geometry.size - other - xy.shape[0]
     problems = []
     if missing:

@@ -114,9 +114,7 @@ def kernel_sum(
     nodes = nodes_of(fx, fy, w, out_shape, margin=math.floor(radius) + 2)
     if kernel == QUARTIC:
         summed, _ = expansion(nodes, kernel=kernel, radius=radius, h=h, out_shape=out_shape)
-        summed += rim_correction(
-            nodes, out_shape, polynomial=partial(_polynomial, h=h), radius=radius
-        )
+        summed += rim_correction(nodes, out_shape, h=h, radius=radius)
         exactness = None
     else:
         truncated = partial(kernel_at, kernel, bandwidth=h)
@@ -148,11 +146,6 @@ def sampled_mass(kernel: str, h: float) -> tuple[float, float]:
         for e in np.linspace(-0.5, 0.5, 7)
     ]
     return min(sums), max(sums)
-
-
-def _polynomial(squared: np.ndarray, *, h: float) -> np.ndarray:
-    """Return the quartic's polynomial ``3 / (pi h²) (1 - d²/h²)²``, not cut at the rim."""
-    return 3 / (math.pi * h * h) * (1 - squared / (h * h)) ** 2
 
 
 def kernel_at(kernel: str, dx: np.ndarray, dy: np.ndarray, *, bandwidth: float) -> np.ndarray:
