@@ -42,15 +42,15 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
 from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 
 from tests.app._browser import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
-    LOCAL_HOSTS,
     PASSWORDS,
     create_test_users,
+    refuse_non_local,
     running_app,
     submit_sign_in,
 )
@@ -196,16 +196,7 @@ class User:
 def new_user(browser: Browser) -> User:
     """Open a browser profile with an empty cache that refuses every non-local request."""
     user = User(browser.new_context(viewport={"width": 1400, "height": 1000}))
-
-    def route(route: Route) -> None:
-        url = route.request.url
-        if url.startswith(("data:", "blob:", "about:")) or urlparse(url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            user.blocked.append(url)
-            route.abort()
-
-    user.context.route("**/*", route)
+    refuse_non_local(user.context, user.blocked)
     return user
 
 

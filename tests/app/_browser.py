@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from layers import accounts
@@ -152,16 +152,7 @@ def offline_page(browser: Browser, **context_options: Any) -> Iterator[tuple[Pag
     context = browser.new_context(
         **({"viewport": {"width": 1400, "height": 1000}} | context_options)
     )
-
-    def route(route: Route) -> None:
-        url = route.request.url
-        if url.startswith(("data:", "blob:", "about:")) or urlparse(url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            traffic.blocked.append(url)
-            route.abort()
-
-    context.route("**/*", route)
+    refuse_non_local(context, traffic.blocked)
     page = context.new_page()
     page.on("console", lambda m: traffic.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: traffic.errors.append(str(e)))
@@ -173,6 +164,20 @@ def offline_page(browser: Browser, **context_options: Any) -> Iterator[tuple[Pag
         yield page, traffic
     finally:
         context.close()
+
+
+def refuse_non_local(context: BrowserContext, blocked: list[str]) -> None:
+    """Make the browser context refuse every request to another host, noting it in ``blocked``."""
+
+    def route(route: Route) -> None:
+        url = route.request.url
+        if url.startswith(("data:", "blob:", "about:")) or urlparse(url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    context.route("**/*", route)
 
 
 def free_port() -> int:
