@@ -180,6 +180,49 @@ def refuse_non_local(context: BrowserContext, blocked: list[str]) -> None:
     context.route("**/*", route)
 
 
+@dataclass
+class Watched:
+    """A page, what it tried to fetch off this machine, every dialog it opened, its 404s."""
+
+    page: Page
+    traffic: Traffic
+    dialogs: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # addresses answered 404
+    count_failed: bool = True  # whether a failed request makes the page not quiet
+
+    def assert_quiet(self) -> None:
+        """No dialog, no request blocked (or failed), no image from data, no script error.
+
+        Streamlit answers 404 to its own probes under a deep link's path (``/profile/
+        _stcore/health``), and the console reports them; any other 404 (``<img src=x>``
+        asks for ``/x``) counts.
+        """
+        assert self.dialogs == []
+        assert self.traffic.blocked == []
+        if self.count_failed:
+            assert self.traffic.failed == []
+        assert [url for url in self.missing if "/_stcore/" not in url] == []
+        assert [e for e in self.traffic.errors if not e.startswith(_NOT_FOUND)] == []
+
+
+_NOT_FOUND = "Failed to load resource: the server responded with a status of 404"
+
+
+@contextlib.contextmanager
+def watched_page(browser: Browser, *, count_failed: bool = True) -> Iterator[Watched]:
+    """Yield an offline page (:func:`offline_page`) whose dialogs and 404s are recorded."""
+    with offline_page(browser) as (page, traffic):
+        seen = Watched(page, traffic, count_failed=count_failed)
+
+        def dismiss(dialog: object) -> None:
+            seen.dialogs.append(dialog.message)  # type: ignore[attr-defined]
+            dialog.dismiss()  # type: ignore[attr-defined]
+
+        page.on("dialog", dismiss)
+        page.on("response", lambda r: seen.missing.append(r.url) if r.status == 404 else None)
+        yield seen
+
+
 def free_port() -> int:
     """Return a TCP port free on this machine."""
     with socket.socket() as s:

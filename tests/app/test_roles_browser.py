@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +19,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from layers.aggregate import counts
 from layers.store import Store
-from tests.app._browser import CHROMIUM, ROOT, Traffic, offline_page, running_app, sign_in
+from tests.app._browser import CHROMIUM, ROOT, Watched, running_app, sign_in, watched_page
 
 LEAFLET = ROOT / "static" / "vendor" / "leaflet" / "leaflet.js"
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -72,30 +71,6 @@ _LAST_ROW = """grid => Math.max(...[...grid.querySelectorAll('tbody tr[role=row]
   tr => Number(tr.getAttribute('aria-rowindex'))))"""
 
 
-@dataclass
-class Watched:
-    """A page, what it tried to fetch off this machine, its dialogs and its 404s."""
-
-    page: Page
-    traffic: Traffic
-    dialogs: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-
-    def assert_quiet(self) -> None:
-        """No dialog, no request blocked or failed, no script error.
-
-        Streamlit answers 404 to its own probes under a deep link's path (``/profile/
-        _stcore/health``), and the console reports them; any other 404 counts.
-        """
-        assert self.dialogs == []
-        assert (self.traffic.blocked, self.traffic.failed) == ([], [])
-        assert [url for url in self.missing if "/_stcore/" not in url] == []
-        assert [e for e in self.traffic.errors if not e.startswith(_NOT_FOUND)] == []
-
-
-_NOT_FOUND = "Failed to load resource: the server responded with a status of 404"
-
-
 @pytest.fixture(scope="module")
 def app_url(demo_store: Path) -> Iterator[str]:
     with running_app(demo_store, log_name="streamlit-roles.log") as url:
@@ -104,15 +79,7 @@ def app_url(demo_store: Path) -> Iterator[str]:
 
 @pytest.fixture
 def watched(browser: Browser) -> Iterator[Watched]:
-    with offline_page(browser) as (page, traffic):
-        seen = Watched(page, traffic)
-
-        def dismiss(dialog: object) -> None:
-            seen.dialogs.append(dialog.message)  # type: ignore[attr-defined]
-            dialog.dismiss()  # type: ignore[attr-defined]
-
-        page.on("dialog", dismiss)
-        page.on("response", lambda r: seen.missing.append(r.url) if r.status == 404 else None)
+    with watched_page(browser) as seen:
         yield seen
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -32,7 +31,7 @@ from tests._safe_output_support import (
     Hostile,
     build_hostile_store,
 )
-from tests.app._browser import CHROMIUM, ROOT, Traffic, offline_page, running_app, sign_in
+from tests.app._browser import CHROMIUM, ROOT, Watched, running_app, sign_in, watched_page
 
 LEAFLET = ROOT / "static" / "vendor" / "leaflet" / "leaflet.js"
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -49,30 +48,6 @@ pytestmark = [
 ]
 
 
-@dataclass
-class Watched:
-    """A page, what it tried to fetch off this machine, and every dialog it opened."""
-
-    page: Page
-    traffic: Traffic
-    dialogs: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)  # addresses answered 404
-
-    def assert_quiet(self) -> None:
-        """No script from data ran, no image from data loaded, no script error.
-
-        Streamlit answers 404 to its own probes under a deep link's path (``/profile/
-        _stcore/...``); any other 404 (``<img src=x>`` asks for ``/x``) counts.
-        """
-        assert self.dialogs == []
-        assert self.traffic.blocked == []
-        assert [url for url in self.missing if "/_stcore/" not in url] == []
-        assert [e for e in self.traffic.errors if not e.startswith(_NOT_FOUND)] == []
-
-
-_NOT_FOUND = "Failed to load resource: the server responded with a status of 404"
-
-
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
     return build_hostile_store(tmp_path_factory.mktemp("xss"))
@@ -86,15 +61,7 @@ def app_url(hostile: Hostile) -> Iterator[str]:
 
 @pytest.fixture
 def watched(browser: Browser) -> Iterator[Watched]:
-    with offline_page(browser) as (page, traffic):
-        seen = Watched(page, traffic)
-
-        def dismiss(dialog: object) -> None:
-            seen.dialogs.append(dialog.message)  # type: ignore[attr-defined]
-            dialog.dismiss()  # type: ignore[attr-defined]
-
-        page.on("dialog", dismiss)
-        page.on("response", lambda r: seen.missing.append(r.url) if r.status == 404 else None)
+    with watched_page(browser, count_failed=False) as seen:
         yield seen
 
 
