@@ -8,7 +8,7 @@ import h3
 import pandas as pd
 import pytest
 
-from assessments.disclosure import DisclosurePolicy, map_resolution_for
+from assessments.disclosure import DisclosurePolicy, map_resolution_for, pinned_note
 from assessments.exports import disclosed_counts_table, disclosed_csv
 from layers import aggregate
 from layers._errors import SchemaError
@@ -99,6 +99,19 @@ def test_counts_table_by_ward_and_year_is_protected(store: Store) -> None:
     assert out.attrs["exposed"] == pinned * (len(years) + 1)
     hide_zeros = DisclosurePolicy("partnership", show_zero=False)
     assert disclosed_counts_table(counts, policy=hide_zeros).attrs["exposed"] == 0
+
+
+def test_a_table_with_figures_its_totals_give_away_says_so(store: Store) -> None:
+    counts = aggregate.counts(store, by="ward", kinds=["knife"], period="year")
+    out = disclosed_counts_table(counts, policy=PARTNERSHIP)
+    exposed = int(out.attrs["exposed"])
+    assert exposed > 0  # the demo's sparse yearly knife counts pin some wards (test above)
+    assert out.attrs["statement"] == PARTNERSHIP.statement() + pinned_note(exposed)
+    assert f"Caution: {exposed} hidden figures here" in out.attrs["statement"]
+    hide_zeros = DisclosurePolicy("partnership", show_zero=False)
+    assert disclosed_counts_table(counts, policy=hide_zeros).attrs["statement"] == (
+        hide_zeros.statement()
+    )
 
 
 def test_counts_table_by_locality_is_protected(store: Store) -> None:
